@@ -1,0 +1,1 @@
+package dev.lanyard.cli; public class Lanyard { public static void main(String[] a){} }

@@ -1,0 +1,10 @@
+/**
+ * The embedded authority: an in-JVM issuer for one trust domain, for development, tests and single hosts.
+ *
+ * <p>{@link dev.lanyard.authority.EmbeddedAuthority} holds JWT signing keys with a lifecycle like SPIRE's: a next key
+ * is prepared and published in the bundle before it signs, then activated; a retired key stays published until the
+ * last token it signed has expired; a key can be tainted (it stops signing and caches re-mint) and revoked (it leaves
+ * the bundle and verifiers refuse its tokens at once). The authority can persist to a directory, with private keys in
+ * files of mode 0600 written atomically, so that the CLI and restarted processes keep the same authority.
+ */
+package dev.lanyard.authority;

@@ -1,0 +1,98 @@
+package dev.lanyard.jwt;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One verification decision, for audit: accepted with the verified token, or rejected with its reason. Holds no
+ * token text. For a rejection, {@link #claimedSubject()}, {@link #keyId()} and {@link #tokenId()} are what the token
+ * claimed and are not verified.
+ */
+public final class VerificationEvent {
+  private final Instant time;
+  private final VerifiedJwtSvid token;
+  private final JwtSvidRejectedException.Reason reason;
+  private final String message;
+  private final String claimedSubject;
+  private final String keyId;
+  private final String tokenId;
+  private final boolean cacheHit;
+
+  private VerificationEvent(Instant time, VerifiedJwtSvid token, JwtSvidRejectedException.Reason reason,
+      String message, String claimedSubject, String keyId, String tokenId, boolean cacheHit) {
+    this.time = time;
+    this.token = token;
+    this.reason = reason;
+    this.message = message;
+    this.claimedSubject = claimedSubject;
+    this.keyId = keyId;
+    this.tokenId = tokenId;
+    this.cacheHit = cacheHit;
+  }
+
+  static VerificationEvent accepted(Instant time, VerifiedJwtSvid token, boolean cacheHit) {
+    return new VerificationEvent(time, token, null, null, token.subject().toString(), token.keyId(),
+        token.tokenId().orElse(null), cacheHit);
+  }
+
+  static VerificationEvent rejected(Instant time, JwtSvidRejectedException rejection, String claimedSubject,
+      String keyId, String tokenId) {
+    Objects.requireNonNull(rejection, "rejection");
+    return new VerificationEvent(time, null, rejection.reason(), rejection.getMessage(), claimedSubject, keyId,
+        tokenId, false);
+  }
+
+  /** When the decision was made (the verifier's clock). */
+  public Instant time() {
+    return time;
+  }
+
+  /** True when the token was accepted. */
+  public boolean accepted() {
+    return token != null;
+  }
+
+  /** The verified token, when accepted. */
+  public Optional<VerifiedJwtSvid> token() {
+    return Optional.ofNullable(token);
+  }
+
+  /** Why it was rejected, when rejected. */
+  public Optional<JwtSvidRejectedException.Reason> reason() {
+    return Optional.ofNullable(reason);
+  }
+
+  /** The rejection's detail message (never contains the token), when rejected. */
+  public Optional<String> message() {
+    return Optional.ofNullable(message);
+  }
+
+  /** The subject: verified when accepted, as claimed (unverified) when rejected, if it could be read. */
+  public Optional<String> claimedSubject() {
+    return Optional.ofNullable(claimedSubject);
+  }
+
+  /** The key id named by the token, if it could be read. */
+  public Optional<String> keyId() {
+    return Optional.ofNullable(keyId);
+  }
+
+  /** The token id ({@code jti}), if it could be read. */
+  public Optional<String> tokenId() {
+    return Optional.ofNullable(tokenId);
+  }
+
+  /** True when an accepted token came from the verified-token cache. */
+  public boolean cacheHit() {
+    return cacheHit;
+  }
+
+  @Override
+  public String toString() {
+    return accepted()
+        ? "VerificationEvent[accepted, sub=" + claimedSubject + ", kid=" + keyId + ", jti=" + tokenId
+            + (cacheHit ? ", cached" : "") + "]"
+        : "VerificationEvent[rejected " + reason + ", claimedSub=" + claimedSubject + ", kid=" + keyId + "]";
+  }
+}

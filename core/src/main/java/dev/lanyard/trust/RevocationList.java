@@ -1,0 +1,128 @@
+package dev.lanyard.trust;
+
+import dev.lanyard.spiffe.SpiffeId;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Credentials withdrawn before their time: single tokens by id, every token of a SPIFFE ID issued before an instant,
+ * and every token signed by a key. Verifiers built with the same list consult it on every verification, cached or
+ * not: once a {@code revoke…} method returns, no such verifier accepts the credential.
+ *
+ * <p>Thread-safe and lock-free to read. Entries for single tokens are kept until the token would have expired anyway
+ * (or for the retention given at construction when the expiry is unknown) and are pruned as new ones are added; the
+ * list is bounded and refuses new entries beyond {@link #MAX_ENTRIES}.
+ */
+public final class RevocationList {
+  /** Most entries of each kind the list holds. */
+  public static final int MAX_ENTRIES = 1_000_000;
+
+  private final Clock clock;
+  private final Duration defaultRetention;
+  private final ConcurrentHashMap<String, Instant> tokens = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<SpiffeId, Instant> subjects = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Boolean> keys = new ConcurrentHashMap<>();
+  private final AtomicLong version = new AtomicLong();
+
+  /** A list on the system clock that keeps a token id of unknown expiry for 24 hours. */
+  public RevocationList() {
+    this(Clock.systemUTC(), Duration.ofHours(24));
+  }
+
+  /**
+   * A list on {@code clock} that keeps a token id of unknown expiry for {@code defaultRetention}, which should be at
+   * least the longest token lifetime any verifier accepts.
+   */
+  public RevocationList(Clock clock, Duration defaultRetention) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.defaultRetention = Objects.requireNonNull(defaultRetention, "defaultRetention");
+    if (defaultRetention.isNegative() || defaultRetention.isZero()) {
+      throw new IllegalArgumentException("retention must be positive");
+    }
+  }
+
+  /** Revokes the token with id ({@code jti}) {@code tokenId}, remembering it until {@code expiresAt}. */
+  public void revokeToken(String tokenId, Instant expiresAt) {
+    Objects.requireNonNull(tokenId, "tokenId");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    pruneTokensIfLarge();
+    tokens.merge(tokenId, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
+    version.incrementAndGet();
+  }
+
+  /** Revokes the token with id {@code tokenId}, remembering it for the default retention. */
+  public void revokeToken(String tokenId) {
+    revokeToken(tokenId, clock.instant().plus(defaultRetention));
+  }
+
+  /**
+   * Revokes every token of {@code subject} issued before {@code issuedBefore} (tokens without {@code iat} count as
+   * issued before). A later call with a later instant widens the revocation; an earlier one does not narrow it.
+   */
+  public void revokeSubject(SpiffeId subject, Instant issuedBefore) {
+    Objects.requireNonNull(subject, "subject");
+    Objects.requireNonNull(issuedBefore, "issuedBefore");
+    checkCapacity(subjects.size());
+    subjects.merge(subject, issuedBefore, (a, b) -> a.isAfter(b) ? a : b);
+    version.incrementAndGet();
+  }
+
+  /** Revokes every token signed by the key with id {@code keyId}. */
+  public void revokeKey(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    checkCapacity(keys.size());
+    keys.put(keyId, Boolean.TRUE);
+    version.incrementAndGet();
+  }
+
+  /** True when the token with this id has been revoked. */
+  public boolean isTokenRevoked(String tokenId) {
+    return tokenId != null && tokens.containsKey(tokenId);
+  }
+
+  /** True when tokens of {@code subject} issued at {@code issuedAt} (null: unknown) are revoked. */
+  public boolean isSubjectRevoked(SpiffeId subject, Instant issuedAt) {
+    if (subjects.isEmpty()) {
+      return false;
+    }
+    Instant before = subjects.get(subject);
+    return before != null && (issuedAt == null || issuedAt.isBefore(before));
+  }
+
+  /** True when the key with this id has been revoked. */
+  public boolean isKeyRevoked(String keyId) {
+    return !keys.isEmpty() && keys.containsKey(keyId);
+  }
+
+  /**
+   * A number that grows with every revocation. Verifiers remember it with a cached result and re-check that result
+   * only when it has changed.
+   */
+  public long version() {
+    return version.get();
+  }
+
+  private void pruneTokensIfLarge() {
+    if (tokens.size() >= 1024) {
+      Instant now = clock.instant();
+      tokens.values().removeIf(expiry -> expiry.isBefore(now));
+    }
+    checkCapacity(tokens.size());
+  }
+
+  private static void checkCapacity(int size) {
+    if (size >= MAX_ENTRIES) {
+      throw new IllegalStateException("revocation list is full (" + MAX_ENTRIES + " entries)");
+    }
+  }
+
+  /** Counts only. */
+  @Override
+  public String toString() {
+    return "RevocationList[tokens=" + tokens.size() + ", subjects=" + subjects.size() + ", keys=" + keys.size() + "]";
+  }
+}
