@@ -71,12 +71,19 @@ public final class JwtSvidRejectedException extends Exception {
   }
 
   private final Reason reason;
+  private final String detail;
 
   /** A rejection for {@code reason} with a detail message that must not contain the token. */
   public JwtSvidRejectedException(Reason reason, String message) {
     super(Objects.requireNonNull(reason, "reason") + ": " + Objects.requireNonNull(message, "message"),
         null, false, false);
     this.reason = reason;
+    this.detail = message;
+  }
+
+  /** The detail message without the reason prefix (never contains the token). */
+  public String detail() {
+    return detail;
   }
 
   /** Why the token was rejected. */

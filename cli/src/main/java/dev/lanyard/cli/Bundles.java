@@ -1,0 +1,72 @@
+package dev.lanyard.cli;
+
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.trust.BundleFormatException;
+import dev.lanyard.trust.TrustBundle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Loads a SPIFFE bundle for the CLI from a file or an http(s) URL; every failure is a {@link CliException}. */
+final class Bundles {
+  private Bundles() {}
+
+  static TrustBundle load(TrustDomain trustDomain, String location) {
+    String text = location.startsWith("https://") || location.startsWith("http://")
+        ? fetch(location) : read(Path.of(location));
+    try {
+      return TrustBundle.parse(trustDomain, text);
+    } catch (BundleFormatException e) {
+      throw new CliException("bundle " + location + " is not a SPIFFE bundle: " + e.getMessage());
+    }
+  }
+
+  private static String read(Path file) {
+    try {
+      if (Files.size(file) > TrustBundle.MAX_DOCUMENT_LENGTH) {
+        throw new CliException("bundle " + file + " is larger than " + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
+      }
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new CliException("cannot read bundle " + file + ": no such file");
+    } catch (IOException e) {
+      throw new CliException("cannot read bundle " + file + ": " + e.getMessage());
+    }
+  }
+
+  private static String fetch(String url) {
+    try {
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+          .followRedirects(HttpClient.Redirect.NEVER).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+          .header("Accept", "application/json").GET().build();
+      HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream body = response.body()) {
+        if (response.statusCode() != 200) {
+          throw new CliException("bundle endpoint " + url + " answered HTTP " + response.statusCode());
+        }
+        byte[] bytes = body.readNBytes(TrustBundle.MAX_DOCUMENT_LENGTH + 1);
+        if (bytes.length > TrustBundle.MAX_DOCUMENT_LENGTH) {
+          throw new CliException("bundle endpoint " + url + " sent more than " + TrustBundle.MAX_DOCUMENT_LENGTH
+              + " bytes");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new CliException("bundle URL " + url + " is invalid");
+    } catch (IOException e) {
+      throw new CliException("cannot fetch bundle " + url + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted while fetching bundle " + url);
+    }
+  }
+}
