@@ -1,5 +1,6 @@
 package dev.lanyard.cli;
 
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleFormatException;
 import dev.lanyard.trust.TrustBundle;
@@ -13,10 +14,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 
-/** Loads a SPIFFE bundle for the CLI from a file or an http(s) URL; every failure is a {@link CliException}. */
+/**
+ * Loads a trust bundle for the CLI from a file or an http(s) URL: a SPIFFE bundle, or for X.509 also PEM roots; every
+ * failure is a {@link CliException}.
+ */
 final class Bundles {
+  private static final String PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+
   private Bundles() {}
 
   static TrustBundle load(TrustDomain trustDomain, String location) {
@@ -27,6 +36,42 @@ final class Bundles {
     } catch (BundleFormatException e) {
       throw new CliException("bundle " + location + " is not a SPIFFE bundle: " + e.getMessage());
     }
+  }
+
+  /**
+   * Loads the X.509 roots of {@code trustDomain}: a SPIFFE bundle (JSON, its x509-svid entries) or PEM certificates,
+   * told apart by content. A bundle without X.509 roots is a configuration error.
+   */
+  static TrustBundle loadX509(TrustDomain trustDomain, String location) {
+    String text = (location.startsWith("https://") || location.startsWith("http://")
+        ? fetch(location) : read(Path.of(location))).strip();
+    if (text.isEmpty()) {
+      throw new CliException("bundle " + location + " is empty");
+    }
+    TrustBundle bundle;
+    if (text.startsWith("{")) {
+      try {
+        bundle = TrustBundle.parse(trustDomain, text);
+      } catch (BundleFormatException e) {
+        throw new CliException("bundle " + location + " is not a SPIFFE bundle: " + e.getMessage());
+      }
+    } else if (text.contains(PEM_CERTIFICATE)) {
+      List<X509Certificate> roots;
+      try {
+        roots = Certificates.parsePem(text);
+      } catch (CertificateException | IllegalArgumentException e) {
+        throw new CliException("bundle " + location + " holds a PEM certificate that cannot be parsed");
+      }
+      TrustBundle.Builder builder = TrustBundle.newBuilder(trustDomain);
+      roots.forEach(builder::addX509Authority);
+      bundle = builder.build();
+    } else {
+      throw new CliException("bundle " + location + " is neither PEM certificates nor a SPIFFE bundle (JSON)");
+    }
+    if (bundle.x509Authorities().isEmpty()) {
+      throw new CliException("bundle " + location + " holds no X.509 roots");
+    }
+    return bundle;
   }
 
   private static String read(Path file) {
@@ -63,7 +108,8 @@ final class Bundles {
     } catch (IllegalArgumentException e) {
       throw new CliException("bundle URL " + url + " is invalid");
     } catch (IOException e) {
-      throw new CliException("cannot fetch bundle " + url + ": " + e.getMessage());
+      throw new CliException("cannot fetch bundle " + url + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException("interrupted while fetching bundle " + url);

@@ -207,8 +207,9 @@ final class JwtCommand implements Runnable {
       out.println("claims: " + claims);
       try {
         Object exp = Json.parseObject(claims, 16).get("exp");
-        if (exp instanceof Number) {
-          Instant expiry = Instant.ofEpochSecond(((Number) exp).longValue());
+        double seconds = exp instanceof Number ? ((Number) exp).doubleValue() : Double.NaN;
+        if (seconds >= 0 && seconds <= 253402300799L) {
+          Instant expiry = Instant.ofEpochSecond((long) seconds);
           Duration left = Duration.between(Instant.now(), expiry);
           out.println("expires: " + expiry + (left.isNegative() ? " (expired " + human(left.negated()) + " ago)"
               : " (in " + human(left) + ")"));
@@ -237,7 +238,7 @@ final class JwtCommand implements Runnable {
       return sb.toString();
     }
 
-    private static String human(Duration d) {
+    static String human(Duration d) {
       long s = d.getSeconds();
       return s >= 3600 ? (s / 3600) + "h" + (s % 3600) / 60 + "m" : s >= 60 ? (s / 60) + "m" + (s % 60) + "s"
           : s + "s";

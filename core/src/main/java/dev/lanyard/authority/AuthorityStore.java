@@ -1,6 +1,7 @@
 package dev.lanyard.authority;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Json;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
@@ -24,7 +25,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.time.Duration;
@@ -32,7 +33,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,6 +49,7 @@ final class AuthorityStore {
   static final String METADATA = "authority.json";
   private static final String KEYS = "keys";
   private static final String LOCK = ".lock";
+  private static final String UPSTREAM = "upstream.pem";
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Path dir;
@@ -63,12 +64,15 @@ final class AuthorityStore {
   static final class Snapshot {
     final TrustDomain trustDomain;
     final EmbeddedAuthority.Settings settings;
+    final EmbeddedAuthority.Upstream upstream;
     final long sequence;
     final List<SigningKey> keys;
 
-    Snapshot(TrustDomain trustDomain, EmbeddedAuthority.Settings settings, long sequence, List<SigningKey> keys) {
+    Snapshot(TrustDomain trustDomain, EmbeddedAuthority.Settings settings, EmbeddedAuthority.Upstream upstream,
+        long sequence, List<SigningKey> keys) {
       this.trustDomain = trustDomain;
       this.settings = settings;
+      this.upstream = upstream;
       this.sequence = sequence;
       this.keys = List.copyOf(keys);
     }
@@ -140,13 +144,19 @@ final class AuthorityStore {
           Duration.ofSeconds(number(m, "defaultJwtSvidTtlSeconds")),
           Duration.ofSeconds(number(m, "maxJwtSvidTtlSeconds")),
           Duration.ofSeconds(number(m, "bundleRefreshHintSeconds")),
-          m.get("jwtIssuer") instanceof String ? (String) m.get("jwtIssuer") : null);
+          m.get("jwtIssuer") instanceof String ? (String) m.get("jwtIssuer") : null,
+          Certificates.KeyType.valueOf(string(m, "caKeyType")),
+          Duration.ofSeconds(number(m, "caLifetimeSeconds")),
+          Duration.ofSeconds(number(m, "defaultX509SvidTtlSeconds")),
+          Duration.ofSeconds(number(m, "maxX509SvidTtlSeconds")));
+      EmbeddedAuthority.Upstream upstream = Boolean.TRUE.equals(m.get("upstream")) ? readUpstream() : null;
       long sequence = number(m, "sequence");
       Object keysValue = m.get("keys");
       if (!(keysValue instanceof List)) {
         throw new IllegalArgumentException("no keys array");
       }
       List<SigningKey> keys = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
       for (Object k : (List<?>) keysValue) {
         if (!(k instanceof Map)) {
           throw new IllegalArgumentException("a key entry is not an object");
@@ -157,13 +167,30 @@ final class AuthorityStore {
         if (!isSafeKeyId(kid)) {
           throw new IllegalArgumentException("a key id is not safe as a file name");
         }
-        JwtAlgorithm algorithm = JwtAlgorithm.valueOf(string(key, "alg"));
-        KeyPair pair = readKeyPair(kid, algorithm);
-        keys.add(new SigningKey(kid, algorithm, pair, instant(key, "createdAt"), instant(key, "notAfter"),
-            optionalInstant(key, "activatedAt"), optionalInstant(key, "retiredAt"),
-            Boolean.TRUE.equals(key.get("tainted"))));
+        if (!seen.add(kid)) {
+          throw new IllegalArgumentException("key " + kid + " is listed twice");
+        }
+        boolean tainted = Boolean.TRUE.equals(key.get("tainted"));
+        if ("x509-ca".equals(key.get("kind"))) {
+          KeyFile file = readKeyFile(kid + ".pem");
+          if (file.chain.isEmpty()) {
+            throw new AuthorityStoreException("key file " + keyPath(kid + ".pem") + " holds no certificate");
+          }
+          keys.add(SigningKey.ca(kid, Certificates.KeyType.valueOf(string(key, "keyType")),
+              new KeyPair(file.chain.get(0).getPublicKey(), file.privateKey), file.chain, instant(key, "createdAt"),
+              optionalInstant(key, "activatedAt"), optionalInstant(key, "retiredAt"), tainted));
+        } else {
+          JwtAlgorithm algorithm = JwtAlgorithm.valueOf(string(key, "alg"));
+          KeyFile file = readKeyFile(kid + ".pem");
+          if (file.publicKey == null) {
+            throw new AuthorityStoreException("key file " + keyPath(kid + ".pem") + " holds no public key");
+          }
+          keys.add(SigningKey.jwt(kid, algorithm, new KeyPair(file.publicKey, file.privateKey),
+              instant(key, "createdAt"), instant(key, "notAfter"), optionalInstant(key, "activatedAt"),
+              optionalInstant(key, "retiredAt"), tainted));
+        }
       }
-      return new Snapshot(trustDomain, settings, sequence, keys);
+      return new Snapshot(trustDomain, settings, upstream, sequence, keys);
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw new AuthorityStoreException(metadataFile + " is corrupt: " + e.getMessage(), e);
     }
@@ -175,11 +202,18 @@ final class AuthorityStore {
             StandardOpenOption.WRITE);
         FileLock lock = lockChannel.lock()) {
       Set<String> kept = new HashSet<>();
+      if (snapshot.upstream != null) {
+        kept.add(UPSTREAM);
+        Path file = dir.resolve(KEYS).resolve(UPSTREAM);
+        if (!Files.exists(file)) {
+          writeAtomically(file, keyFile(snapshot.upstream.key, null, snapshot.upstream.chain), true);
+        }
+      }
       for (SigningKey key : snapshot.keys) {
         kept.add(key.keyId + ".pem");
         Path file = dir.resolve(KEYS).resolve(key.keyId + ".pem");
         if (!Files.exists(file)) {
-          writeAtomically(file, keyFile(key.keyPair), true);
+          writeAtomically(file, keyFile(key.keyPair.getPrivate(), key.keyPair.getPublic(), key.chain), true);
         }
       }
       writeAtomically(dir.resolve(METADATA), metadata(snapshot).getBytes(StandardCharsets.UTF_8), false);
@@ -207,12 +241,23 @@ final class AuthorityStore {
     if (s.settings.jwtIssuer != null) {
       m.put("jwtIssuer", s.settings.jwtIssuer);
     }
+    m.put("caKeyType", s.settings.caKeyType.name());
+    m.put("caLifetimeSeconds", s.settings.caLifetime.toSeconds());
+    m.put("defaultX509SvidTtlSeconds", s.settings.defaultX509SvidTtl.toSeconds());
+    m.put("maxX509SvidTtlSeconds", s.settings.maxX509SvidTtl.toSeconds());
+    m.put("upstream", s.upstream != null);
     m.put("sequence", s.sequence);
     List<Object> keys = new ArrayList<>();
     for (SigningKey key : s.keys) {
       Map<String, Object> k = new LinkedHashMap<>();
       k.put("kid", key.keyId);
-      k.put("alg", key.algorithm.name());
+      if (key.kind == SigningKey.Kind.JWT) {
+        k.put("kind", "jwt");
+        k.put("alg", key.algorithm.name());
+      } else {
+        k.put("kind", "x509-ca");
+        k.put("keyType", key.caKeyType.name());
+      }
       k.put("createdAt", key.createdAt.toString());
       k.put("notAfter", key.notAfter.toString());
       if (key.activatedAt != null) {
@@ -228,16 +273,34 @@ final class AuthorityStore {
     return JSONObjectUtils.toJSONString(m) + "\n";
   }
 
-  private static byte[] keyFile(KeyPair pair) {
-    Base64.Encoder encoder = Base64.getMimeEncoder(64, new byte[] {'\n'});
-    String text = "-----BEGIN PRIVATE KEY-----\n" + encoder.encodeToString(pair.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n-----BEGIN PUBLIC KEY-----\n"
-        + encoder.encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
-    return text.getBytes(StandardCharsets.US_ASCII);
+  /** A key file: the private key, the public key (JWT keys) and the certificate chain (CAs, upstream). */
+  private static final class KeyFile {
+    final PrivateKey privateKey;
+    final PublicKey publicKey;
+    final List<X509Certificate> chain;
+
+    KeyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+      this.privateKey = privateKey;
+      this.publicKey = publicKey;
+      this.chain = chain;
+    }
   }
 
-  private KeyPair readKeyPair(String kid, JwtAlgorithm algorithm) {
-    Path file = dir.resolve(KEYS).resolve(kid + ".pem");
+  private static byte[] keyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+    StringBuilder text = new StringBuilder(Certificates.pem("PRIVATE KEY", privateKey.getEncoded()));
+    if (publicKey != null) {
+      text.append(Certificates.pem("PUBLIC KEY", publicKey.getEncoded()));
+    }
+    text.append(Certificates.pem(chain));
+    return text.toString().getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private Path keyPath(String name) {
+    return dir.resolve(KEYS).resolve(name);
+  }
+
+  private KeyFile readKeyFile(String name) {
+    Path file = keyPath(name);
     String text;
     try {
       text = Files.readString(file, StandardCharsets.US_ASCII);
@@ -247,26 +310,26 @@ final class AuthorityStore {
       throw new AuthorityStoreException("cannot read key file " + file + ": " + e.getMessage(), e);
     }
     try {
-      KeyFactory factory = KeyFactory.getInstance(
-          algorithm.keyFamily() == JwtAlgorithm.KeyFamily.EC ? "EC" : "RSA");
-      PrivateKey privateKey = factory.generatePrivate(new PKCS8EncodedKeySpec(block(text, "PRIVATE KEY")));
-      PublicKey publicKey = factory.generatePublic(new X509EncodedKeySpec(block(text, "PUBLIC KEY")));
-      return new KeyPair(publicKey, privateKey);
+      PrivateKey privateKey = Certificates.parsePrivateKeyPem(text);
+      List<byte[]> publicBlocks = Certificates.pemBlocks(text, "PUBLIC KEY");
+      PublicKey publicKey = null;
+      if (!publicBlocks.isEmpty()) {
+        publicKey = KeyFactory.getInstance(privateKey.getAlgorithm())
+            .generatePublic(new X509EncodedKeySpec(publicBlocks.get(0)));
+      }
+      return new KeyFile(privateKey, publicKey, Certificates.parsePem(text));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       // The message of a key parser could echo key bytes: say only which file.
       throw new AuthorityStoreException("key file " + file + " is corrupt");
     }
   }
 
-  private static byte[] block(String text, String label) {
-    String begin = "-----BEGIN " + label + "-----";
-    String end = "-----END " + label + "-----";
-    int start = text.indexOf(begin);
-    int stop = start < 0 ? -1 : text.indexOf(end, start);
-    if (stop < 0) {
-      throw new IllegalArgumentException("no " + label + " block");
+  private EmbeddedAuthority.Upstream readUpstream() {
+    KeyFile file = readKeyFile(UPSTREAM);
+    if (file.chain.isEmpty()) {
+      throw new AuthorityStoreException("key file " + keyPath(UPSTREAM) + " holds no certificate");
     }
-    return Base64.getMimeDecoder().decode(text.substring(start + begin.length(), stop));
+    return new EmbeddedAuthority.Upstream(file.privateKey, file.chain);
   }
 
   private void writeAtomically(Path target, byte[] content, boolean secret) throws IOException {
@@ -299,6 +362,10 @@ final class AuthorityStore {
 
   private void createDirectory(Path path) throws IOException {
     if (Files.isDirectory(path)) {
+      if (posix) {
+        // An existing (empty) directory is tightened too: only the owner may list the authority.
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
+      }
       return;
     }
     try {

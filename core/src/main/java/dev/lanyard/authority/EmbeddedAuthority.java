@@ -1,7 +1,10 @@
 package dev.lanyard.authority;
 
+import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.credentials.JwtSvidMinter;
+import dev.lanyard.credentials.X509SvidIssuer;
 import dev.lanyard.internal.Base64Url;
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.JwsSigning;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
@@ -10,8 +13,15 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.TrustBundle;
+import dev.lanyard.x509.X509Svid;
+import dev.lanyard.x509.X509SvidRejectedException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,22 +32,29 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * An in-JVM authority for one trust domain that mints JWT-SVIDs and publishes their trust bundle.
+ * An in-JVM authority for one trust domain: it mints JWT-SVIDs, issues X.509-SVIDs and publishes the trust bundle
+ * (JWT keys and X.509 roots).
  *
- * <p>Key lifecycle (like SPIRE's): the authority keeps one ACTIVE signing key. When the active key has lived half
- * its lifetime a next key is PREPARED and published in the bundle; at five sixths it is activated and the old key
- * RETIRED. A retired key stays in the bundle until the last token it signed has expired (its retirement plus the
- * maximum token TTL, capped at its own expiry, plus a 5 minute grace for clock skew). Token expiry is capped at the
- * signing key's expiry. {@link #taintJwtKey(String)} stops a key signing at once (credential caches re-mint tokens it
- * signed); {@link #revokeJwtKey(String)} removes a non-active key from the bundle and revokes its tokens in every
- * verifier that shares {@link #revocations()}.
+ * <p>Key lifecycle (like SPIRE's), for JWT signing keys and X.509 CAs alike: the authority keeps one ACTIVE key of
+ * each kind. When it has lived half its lifetime a next one is PREPARED and published in the bundle; at five sixths
+ * it is activated and the old one RETIRED. A retired key stays in the bundle until the last credential it signed has
+ * expired (its retirement plus the maximum credential TTL, capped at its own expiry, plus a 5 minute grace for clock
+ * skew). Credential expiry is capped at the signing key's expiry. Tainting stops a key signing at once (credential
+ * caches renew what it signed); revoking removes a non-active key from the bundle, and for JWT keys revokes its tokens
+ * in every verifier that shares {@link #revocations()}.
  *
- * <p>Minting takes no lock: it reads an immutable snapshot. Key changes are serialised and, when the authority has
- * a directory, persisted before they are published.
+ * <p>The CA is self-signed, or an intermediate under an upstream CA (its key and certificate chain, the way SPIRE's
+ * disk upstream authority works); then the bundle's root is the upstream root. CA certificates are CA:TRUE (critical),
+ * keyCertSign and cRLSign (critical), with the URI SAN {@code spiffe://<trust domain>}.
+ *
+ * <p>Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and, when the
+ * authority has a directory, persisted before they are published.
  */
-public final class EmbeddedAuthority implements JwtSvidMinter {
-  /** Grace a retired key stays published after its last token's expiry, for verifiers' clock skew. */
+public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
+  /** Grace a retired key stays published after its last credential's expiry, for verifiers' clock skew. */
   static final Duration RETIREMENT_GRACE = Duration.ofMinutes(5);
+  /** How far an X.509-SVID's notBefore is backdated, for peers whose clocks are a little behind. */
+  static final Duration BACKDATE = Duration.ofSeconds(10);
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -49,15 +66,24 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     final Duration maxJwtSvidTtl;
     final Duration bundleRefreshHint;
     final String jwtIssuer;
+    final Certificates.KeyType caKeyType;
+    final Duration caLifetime;
+    final Duration defaultX509SvidTtl;
+    final Duration maxX509SvidTtl;
 
     Settings(JwtAlgorithm jwtAlgorithm, Duration jwtKeyLifetime, Duration defaultJwtSvidTtl,
-        Duration maxJwtSvidTtl, Duration bundleRefreshHint, String jwtIssuer) {
+        Duration maxJwtSvidTtl, Duration bundleRefreshHint, String jwtIssuer, Certificates.KeyType caKeyType,
+        Duration caLifetime, Duration defaultX509SvidTtl, Duration maxX509SvidTtl) {
       this.jwtAlgorithm = jwtAlgorithm;
       this.jwtKeyLifetime = jwtKeyLifetime;
       this.defaultJwtSvidTtl = defaultJwtSvidTtl;
       this.maxJwtSvidTtl = maxJwtSvidTtl;
       this.bundleRefreshHint = bundleRefreshHint;
       this.jwtIssuer = jwtIssuer;
+      this.caKeyType = caKeyType;
+      this.caLifetime = caLifetime;
+      this.defaultX509SvidTtl = defaultX509SvidTtl;
+      this.maxX509SvidTtl = maxX509SvidTtl;
       validate();
     }
 
@@ -66,17 +92,42 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
           && jwtAlgorithm != JwtAlgorithm.RS256 && jwtAlgorithm != JwtAlgorithm.PS256) {
         throw new IllegalArgumentException("the embedded authority signs with ES256, ES384, RS256 or PS256");
       }
-      positive(defaultJwtSvidTtl, "default JWT-SVID TTL");
-      positive(maxJwtSvidTtl, "maximum JWT-SVID TTL");
+      Objects.requireNonNull(caKeyType, "caKeyType");
+      checkTtls("JWT", jwtKeyLifetime, defaultJwtSvidTtl, maxJwtSvidTtl);
+      checkTtls("X.509", caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
       positive(bundleRefreshHint, "bundle refresh hint");
-      if (defaultJwtSvidTtl.compareTo(maxJwtSvidTtl) > 0) {
-        throw new IllegalArgumentException("default JWT-SVID TTL " + defaultJwtSvidTtl
-            + " exceeds the maximum " + maxJwtSvidTtl);
+    }
+
+    private static void checkTtls(String what, Duration keyLifetime, Duration defaultTtl, Duration maxTtl) {
+      positive(defaultTtl, "default " + what + "-SVID TTL");
+      positive(maxTtl, "maximum " + what + "-SVID TTL");
+      if (defaultTtl.compareTo(maxTtl) > 0) {
+        throw new IllegalArgumentException("default " + what + "-SVID TTL " + defaultTtl + " exceeds the maximum "
+            + maxTtl);
       }
-      if (jwtKeyLifetime.compareTo(maxJwtSvidTtl.multipliedBy(6)) < 0) {
-        throw new IllegalArgumentException("JWT key lifetime must be at least six times the maximum JWT-SVID TTL ("
-            + maxJwtSvidTtl.multipliedBy(6) + "), so that rotation never cuts tokens short");
+      if (keyLifetime.compareTo(maxTtl.multipliedBy(6)) < 0) {
+        throw new IllegalArgumentException(what + " key lifetime must be at least six times the maximum " + what
+            + "-SVID TTL (" + maxTtl.multipliedBy(6) + "), so that rotation never cuts credentials short");
       }
+    }
+
+    Duration lifetime(Kind kind) {
+      return kind == Kind.JWT ? jwtKeyLifetime : caLifetime;
+    }
+
+    Duration maxTtl(Kind kind) {
+      return kind == Kind.JWT ? maxJwtSvidTtl : maxX509SvidTtl;
+    }
+  }
+
+  /** The upstream CA an intermediate CA is signed by: its key and its chain (its own certificate first). */
+  static final class Upstream {
+    final PrivateKey key;
+    final List<X509Certificate> chain;
+
+    Upstream(PrivateKey key, List<X509Certificate> chain) {
+      this.key = key;
+      this.chain = List.copyOf(chain);
     }
   }
 
@@ -84,34 +135,52 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
   private static final class State {
     final List<SigningKey> keys;
     final long sequence;
-    final SigningKey active;
-    final SigningKey prepared;
+    final SigningKey activeJwt;
+    final SigningKey preparedJwt;
+    final SigningKey activeCa;
+    final SigningKey preparedCa;
     final TrustBundle bundle;
     final Optional<TrustBundle> bundleOptional;
 
     State(TrustDomain trustDomain, List<SigningKey> keys, long sequence, Duration refreshHint) {
       this.keys = List.copyOf(keys);
       this.sequence = sequence;
-      SigningKey a = null;
-      SigningKey p = null;
+      this.activeJwt = find(keys, Kind.JWT, KeyState.ACTIVE);
+      this.preparedJwt = find(keys, Kind.JWT, KeyState.PREPARED);
+      this.activeCa = find(keys, Kind.X509_CA, KeyState.ACTIVE);
+      this.preparedCa = find(keys, Kind.X509_CA, KeyState.PREPARED);
       TrustBundle.Builder builder = TrustBundle.newBuilder(trustDomain).sequence(sequence).refreshHint(refreshHint);
       for (SigningKey key : keys) {
-        if (key.state() == KeyState.ACTIVE) {
-          a = key;
-        } else if (key.state() == KeyState.PREPARED) {
-          p = key;
+        if (key.kind == Kind.JWT) {
+          builder.addJwtKey(key.publicKey);
+        } else {
+          builder.addX509Authority(key.root());
         }
-        builder.addJwtKey(key.publicKey);
       }
-      this.active = a;
-      this.prepared = p;
       this.bundle = builder.build();
       this.bundleOptional = Optional.of(bundle);
     }
 
-    SigningKey find(String keyId) {
+    private static SigningKey find(List<SigningKey> keys, Kind kind, KeyState state) {
       for (SigningKey key : keys) {
-        if (key.keyId.equals(keyId)) {
+        if (key.kind == kind && key.state() == state) {
+          return key;
+        }
+      }
+      return null;
+    }
+
+    SigningKey active(Kind kind) {
+      return kind == Kind.JWT ? activeJwt : activeCa;
+    }
+
+    SigningKey prepared(Kind kind) {
+      return kind == Kind.JWT ? preparedJwt : preparedCa;
+    }
+
+    SigningKey find(Kind kind, String keyId) {
+      for (SigningKey key : keys) {
+        if (key.kind == kind && key.keyId.equals(keyId)) {
           return key;
         }
       }
@@ -121,6 +190,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
 
   private final TrustDomain trustDomain;
   private final Settings settings;
+  private final Upstream upstream;
   private final Clock clock;
   private final AuthorityStore store;
   private final RevocationList revocations;
@@ -128,10 +198,11 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
   private volatile State state;
   private volatile Instant nextMaintenance;
 
-  private EmbeddedAuthority(TrustDomain trustDomain, Settings settings, Clock clock, AuthorityStore store,
-      long sequence, List<SigningKey> keys) {
+  private EmbeddedAuthority(TrustDomain trustDomain, Settings settings, Upstream upstream, Clock clock,
+      AuthorityStore store, long sequence, List<SigningKey> keys) {
     this.trustDomain = trustDomain;
     this.settings = settings;
+    this.upstream = upstream;
     this.clock = clock;
     this.store = store;
     this.revocations = new RevocationList(clock, settings.maxJwtSvidTtl.plus(RETIREMENT_GRACE));
@@ -160,8 +231,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     Objects.requireNonNull(clock, "clock");
     AuthorityStore store = AuthorityStore.existing(directory);
     AuthorityStore.Snapshot snapshot = store.load();
-    EmbeddedAuthority authority = new EmbeddedAuthority(snapshot.trustDomain, snapshot.settings, clock, store,
-        snapshot.sequence, snapshot.keys);
+    EmbeddedAuthority authority = new EmbeddedAuthority(snapshot.trustDomain, snapshot.settings, snapshot.upstream,
+        clock, store, snapshot.sequence, snapshot.keys);
     authority.maintain();
     return authority;
   }
@@ -171,7 +242,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     return trustDomain;
   }
 
-  /** The current trust bundle (JWT keys: prepared, active and retired ones). */
+  /** The current trust bundle: JWT keys and X.509 roots, prepared, active and retired. */
   public TrustBundle bundle() {
     maintainIfDue();
     return state.bundle;
@@ -208,19 +279,44 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     return settings.maxJwtSvidTtl;
   }
 
+  /** The default X.509-SVID lifetime. */
+  public Duration defaultX509SvidTtl() {
+    return settings.defaultX509SvidTtl;
+  }
+
+  /** The longest X.509-SVID lifetime this authority issues. */
+  public Duration maxX509SvidTtl() {
+    return settings.maxX509SvidTtl;
+  }
+
   /** The directory the authority persists to, if any. */
   public Optional<Path> directory() {
     return store == null ? Optional.empty() : Optional.of(store.directory());
   }
 
-  /** The signing keys, oldest first: metadata only. */
+  /** The JWT signing keys, oldest first: metadata only. */
   public List<AuthorityKey> jwtKeys() {
     List<AuthorityKey> keys = new ArrayList<>();
     for (SigningKey key : state.keys) {
-      keys.add(key.describe());
+      if (key.kind == Kind.JWT) {
+        keys.add(key.describe());
+      }
     }
     return List.copyOf(keys);
   }
+
+  /** The X.509 CAs, oldest first: metadata and certificates only. */
+  public List<AuthorityCa> x509Cas() {
+    List<AuthorityCa> cas = new ArrayList<>();
+    for (SigningKey key : state.keys) {
+      if (key.kind == Kind.X509_CA) {
+        cas.add(key.describeCa());
+      }
+    }
+    return List.copyOf(cas);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- JWT-SVIDs
 
   /** Mints a JWT-SVID for {@code subject} with the default TTL. */
   public JwtSvid mintJwtSvid(SpiffeId subject, String audience, String... scopes) {
@@ -236,30 +332,14 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
    */
   @Override
   public JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, Duration ttl) {
-    Objects.requireNonNull(subject, "subject");
     Objects.requireNonNull(audience, "audience");
     Objects.requireNonNull(scopes, "scopes");
-    if (!subject.isMemberOf(trustDomain)) {
-      throw new IllegalArgumentException(subject + " is not in trust domain " + trustDomain);
-    }
-    if (subject.isTrustDomainId()) {
-      throw new IllegalArgumentException("a JWT-SVID subject needs a workload path, not the trust domain's own ID");
-    }
-    Duration lifetime = ttl == null ? settings.defaultJwtSvidTtl : ttl;
-    if (lifetime.compareTo(Duration.ofSeconds(1)) < 0 || lifetime.compareTo(settings.maxJwtSvidTtl) > 0) {
-      throw new IllegalArgumentException("JWT-SVID TTL must be between 1s and " + settings.maxJwtSvidTtl.toSeconds()
-          + "s");
-    }
+    checkSubject(subject, "JWT-SVID");
+    Duration lifetime = checkTtl(ttl, settings.defaultJwtSvidTtl, settings.maxJwtSvidTtl, "JWT-SVID");
     maintainIfDue();
-    SigningKey key = state.active;
+    SigningKey key = state.activeJwt;
     Instant now = clock.instant();
-    Instant expiry = now.plus(lifetime);
-    if (expiry.isAfter(key.notAfter)) {
-      expiry = key.notAfter;
-    }
-    if (!expiry.isAfter(now.plusSeconds(1))) {
-      throw new IllegalStateException("the active signing key expires too soon to mint; rotate the authority");
-    }
+    Instant expiry = capped(now.plus(lifetime), key);
     JwtSvid.Builder builder = JwtSvid.newBuilder().subject(subject).audience(audience).scopes(scopes)
         .validity(now, expiry);
     if (settings.jwtIssuer != null) {
@@ -271,71 +351,219 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
   /** False once the token's signing key was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(JwtSvid svid) {
-    SigningKey key = state.find(svid.keyId());
+    SigningKey key = state.find(Kind.JWT, svid.keyId());
     return key != null && !key.tainted;
   }
 
-  /**
-   * Prepares the next signing key and publishes it in the bundle, or returns the one already prepared.
-   */
+  /** Prepares the next JWT signing key and publishes it, or returns the one already prepared. */
   public AuthorityKey prepareJwtKey() {
-    synchronized (lock) {
-      State s = state;
-      if (s.prepared != null) {
-        return s.prepared.describe();
-      }
-      SigningKey key = newKey(clock.instant());
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      keys.add(key);
-      publish(keys, s.sequence + 1);
-      return key.describe();
-    }
+    return prepare(Kind.JWT).describe();
   }
 
   /**
-   * Activates the prepared key (which must exist: prepare it first so that it is published before it signs) and
-   * retires the active one.
+   * Activates the prepared JWT key (prepare it first so that it is published before it signs) and retires the
+   * active one.
    *
    * @throws IllegalStateException when no key is prepared
    */
   public AuthorityKey activateJwtKey() {
-    synchronized (lock) {
-      State s = state;
-      if (s.prepared == null) {
-        throw new IllegalStateException("no prepared key to activate; prepare one first");
-      }
-      Instant now = clock.instant();
-      publish(replace(s.keys, s.active, s.active == null ? null : s.active.retire(now), s.prepared,
-          s.prepared.activate(now)), s.sequence + 1);
-      return state.active.describe();
-    }
+    return activate(Kind.JWT).describe();
   }
 
-  /**
-   * One step of a manual rotation: activates the prepared key if there is one, otherwise prepares one.
-   *
-   * @return the key that was activated or prepared
-   */
+  /** One step of a manual JWT key rotation: activates the prepared key if there is one, otherwise prepares one. */
   public AuthorityKey rotateJwtKey() {
-    synchronized (lock) {
-      return state.prepared != null ? activateJwtKey() : prepareJwtKey();
-    }
+    return rotate(Kind.JWT).describe();
   }
 
   /**
-   * Taints a key: it signs nothing more and credential caches re-mint the tokens it signed. A tainted active key is
-   * replaced at once by the prepared key, or by a fresh one if none is prepared. Its tokens stay valid until they
-   * expire unless it is also revoked.
+   * Taints a JWT key: it signs nothing more and credential caches re-mint the tokens it signed. A tainted active key
+   * is replaced at once by the prepared key, or by a fresh one. Its tokens stay valid until they expire unless it is
+   * also revoked.
    *
    * @throws IllegalArgumentException when the authority has no such key
    */
   public AuthorityKey taintJwtKey(String keyId) {
+    return taint(Kind.JWT, keyId).describe();
+  }
+
+  /**
+   * Revokes a JWT key that is no longer active (taint or rotate it first): it leaves the bundle, and every verifier
+   * sharing {@link #revocations()} rejects its tokens, cached or not, once this returns.
+   *
+   * @throws IllegalArgumentException when the authority has no such key
+   * @throws IllegalStateException when the key is the active one
+   */
+  public void revokeJwtKey(String keyId) {
+    revoke(Kind.JWT, keyId);
+  }
+
+  // ------------------------------------------------------------------------------------------------- X.509-SVIDs
+
+  /** Issues an X.509-SVID with a fresh EC P-256 key and the default TTL. */
+  public X509Svid issueX509Svid(SpiffeId subject) {
+    return issueX509Svid(subject, null, List.of());
+  }
+
+  @Override
+  public X509Svid issue(SpiffeId subject, Duration ttl) {
+    return issueX509Svid(subject, ttl, List.of());
+  }
+
+  /**
+   * Issues an X.509-SVID with a fresh EC P-256 key.
+   *
+   * @param ttl lifetime, or null for the default (1 h); capped at the CA's expiry
+   * @param dnsNames DNS SANs to add (optional)
+   * @throws IllegalArgumentException when the subject is not a workload of this trust domain or the TTL is out of
+   *     range
+   */
+  public X509Svid issueX509Svid(SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
+    KeyPair pair = Certificates.generateKeyPair(Certificates.KeyType.EC_P256);
+    return issueFor(subject, pair.getPublic(), pair.getPrivate(), ttl, dnsNames);
+  }
+
+  /**
+   * Issues an X.509-SVID for the key in a PKCS#10 certificate signing request, so that the workload keeps its private
+   * key. The CSR's signature is checked and only its public key is used: the names it asks for are ignored in favour
+   * of {@code subject} and {@code dnsNames}. The returned SVID holds no private key.
+   *
+   * @throws IllegalArgumentException when the CSR is malformed, its signature is wrong or its key is not EC P-256 or
+   *     RSA of at least 2048 bits
+   */
+  public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
+    Objects.requireNonNull(csrDer, "csrDer");
+    PublicKey key;
+    try {
+      key = Csrs.verifiedPublicKey(csrDer);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException("invalid certificate signing request: " + e.getMessage());
+    }
+    return issueFor(subject, key, null, ttl, dnsNames);
+  }
+
+  private X509Svid issueFor(SpiffeId subject, PublicKey publicKey, PrivateKey privateKey, Duration ttl,
+      Collection<String> dnsNames) {
+    Objects.requireNonNull(dnsNames, "dnsNames");
+    checkSubject(subject, "X.509-SVID");
+    for (String dns : dnsNames) {
+      if (!Csrs.isDnsName(dns)) {
+        throw new IllegalArgumentException("'" + dns + "' is not a DNS name");
+      }
+    }
+    Duration lifetime = checkTtl(ttl, settings.defaultX509SvidTtl, settings.maxX509SvidTtl, "X.509-SVID");
+    maintainIfDue();
+    SigningKey ca = state.activeCa;
+    Instant now = clock.instant();
+    Instant notBefore = now.minus(BACKDATE);
+    Instant caNotBefore = ca.certificate().getNotBefore().toInstant();
+    if (notBefore.isBefore(caNotBefore)) {
+      notBefore = caNotBefore;
+    }
+    Instant notAfter = capped(now.plus(lifetime), ca);
+    X509Certificate leaf = Certificates.leafCertificate(publicKey, subject, dnsNames, ca.certificate(),
+        ca.keyPair.getPrivate(), notBefore, notAfter);
+    // Leaf, then intermediates up to but not including the root the bundle publishes.
+    List<X509Certificate> chain = new ArrayList<>();
+    chain.add(leaf);
+    chain.addAll(ca.chain.subList(0, ca.chain.size() - 1));
+    try {
+      // Every SVID is checked against the profile, and its signature against the CA, before it is handed out.
+      leaf.verify(ca.keyPair.getPublic());
+      return X509Svid.of(chain, privateKey);
+    } catch (X509SvidRejectedException | GeneralSecurityException e) {
+      throw new IllegalStateException("issued an X.509-SVID that fails its own profile check: " + e.getMessage(), e);
+    }
+  }
+
+  /** False once the SVID's CA was tainted, revoked or dropped. */
+  @Override
+  public boolean isUsable(X509Svid svid) {
+    // Called on every handshake through the SVID source: match by name and key identifier, no signature check.
+    for (SigningKey key : state.keys) {
+      if (key.kind == Kind.X509_CA && Certificates.mayHaveIssued(key.certificate(), svid.leaf())) {
+        return !key.tainted;
+      }
+    }
+    return false;
+  }
+
+  /** Prepares the next X.509 CA and publishes its root, or returns the one already prepared. */
+  public AuthorityCa prepareX509Ca() {
+    return prepare(Kind.X509_CA).describeCa();
+  }
+
+  /** Activates the prepared CA and retires the active one. @throws IllegalStateException when none is prepared */
+  public AuthorityCa activateX509Ca() {
+    return activate(Kind.X509_CA).describeCa();
+  }
+
+  /** One step of a manual CA rotation: activates the prepared CA if there is one, otherwise prepares one. */
+  public AuthorityCa rotateX509Ca() {
+    return rotate(Kind.X509_CA).describeCa();
+  }
+
+  /** Taints a CA: it issues nothing more and SVID sources renew what it issued. */
+  public AuthorityCa taintX509Ca(String id) {
+    return taint(Kind.X509_CA, id).describeCa();
+  }
+
+  /** Removes a CA that is no longer active from the bundle: its SVIDs stop verifying. */
+  public void revokeX509Ca(String id) {
+    revoke(Kind.X509_CA, id);
+  }
+
+  // --------------------------------------------------------------------------------------------------- lifecycle
+
+  private SigningKey prepare(Kind kind) {
+    synchronized (lock) {
+      State s = state;
+      if (s.prepared(kind) != null) {
+        return s.prepared(kind);
+      }
+      SigningKey key = newKey(kind, clock.instant());
+      List<SigningKey> keys = new ArrayList<>(s.keys);
+      keys.add(key);
+      publish(keys, s.sequence + 1);
+      return key;
+    }
+  }
+
+  private SigningKey activate(Kind kind) {
+    synchronized (lock) {
+      State s = state;
+      SigningKey prepared = s.prepared(kind);
+      if (prepared == null) {
+        throw new IllegalStateException("no prepared key to activate; prepare one first");
+      }
+      Instant now = clock.instant();
+      List<SigningKey> keys = new ArrayList<>(s.keys);
+      SigningKey active = s.active(kind);
+      if (active != null) {
+        keys.set(keys.indexOf(active), active.retire(now));
+      }
+      SigningKey activated = prepared.activate(now);
+      keys.set(keys.indexOf(prepared), activated);
+      publish(keys, s.sequence + 1);
+      return activated;
+    }
+  }
+
+  private SigningKey rotate(Kind kind) {
+    synchronized (lock) {
+      return state.prepared(kind) != null ? activate(kind) : prepare(kind);
+    }
+  }
+
+  private SigningKey taint(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     synchronized (lock) {
       State s = state;
-      SigningKey key = s.find(keyId);
+      SigningKey key = s.find(kind, keyId);
       if (key == null) {
         throw new IllegalArgumentException("no key " + keyId);
+      }
+      if (key.tainted) {
+        return key;
       }
       Instant now = clock.instant();
       List<SigningKey> keys = new ArrayList<>(s.keys);
@@ -344,38 +572,33 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
         tainted = tainted.retire(now);
       }
       keys.set(keys.indexOf(key), tainted);
-      if (key == s.active) {
-        SigningKey next = s.prepared != null ? s.prepared : newKey(now);
-        if (next == s.prepared) {
-          keys.set(keys.indexOf(next), next.activate(now));
+      if (key == s.active(kind)) {
+        SigningKey prepared = s.prepared(kind);
+        if (prepared != null) {
+          keys.set(keys.indexOf(prepared), prepared.activate(now));
         } else {
-          keys.add(next.activate(now));
+          keys.add(newKey(kind, now).activate(now));
         }
       }
       publish(keys, s.sequence + 1);
-      return state.find(keyId).describe();
+      return state.find(kind, keyId);
     }
   }
 
-  /**
-   * Revokes a key that is no longer active (taint or rotate it first): it leaves the bundle, and every verifier
-   * sharing {@link #revocations()} rejects its tokens, cached or not, once this returns.
-   *
-   * @throws IllegalArgumentException when the authority has no such key
-   * @throws IllegalStateException when the key is the active one
-   */
-  public void revokeJwtKey(String keyId) {
+  private void revoke(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     synchronized (lock) {
       State s = state;
-      SigningKey key = s.find(keyId);
+      SigningKey key = s.find(kind, keyId);
       if (key == null) {
         throw new IllegalArgumentException("no key " + keyId);
       }
-      if (key == s.active) {
+      if (key == s.active(kind)) {
         throw new IllegalStateException("key " + keyId + " is active; taint it (or rotate) before revoking it");
       }
-      revocations.revokeKey(keyId);
+      if (kind == Kind.JWT) {
+        revocations.revokeKey(keyId);
+      }
       List<SigningKey> keys = new ArrayList<>(s.keys);
       keys.remove(key);
       publish(keys, s.sequence + 1);
@@ -383,57 +606,62 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
   }
 
   /**
-   * Applies the time-driven lifecycle now: creates the first key, prepares, activates, and drops retired keys whose
-   * last token has expired. Called automatically (cheaply) on minting and bundle reads.
+   * Applies the time-driven lifecycle now, for JWT keys and CAs: creates the first key, prepares, activates, and drops
+   * retired keys whose last credential has expired. Called automatically (cheaply) on minting and bundle reads.
    */
   public void maintain() {
     synchronized (lock) {
       Instant now = clock.instant();
       State s = state;
       List<SigningKey> keys = new ArrayList<>(s.keys);
-      boolean changed = keys.removeIf(k -> k.state() == KeyState.RETIRED
-          && !now.isBefore(k.removableAt(settings.maxJwtSvidTtl, RETIREMENT_GRACE)));
-      SigningKey active = s.active;
-      SigningKey prepared = s.prepared;
-      if (prepared != null && !now.isBefore(prepared.notAfter)) {
-        keys.remove(prepared);
-        prepared = null;
-        changed = true;
-      }
-      Duration life = settings.jwtKeyLifetime;
-      if (active == null || !now.isBefore(active.notAfter.minus(settings.maxJwtSvidTtl))) {
-        // No usable active key: activate the prepared one, or a fresh one (first start, or a long pause).
-        SigningKey next = prepared != null ? prepared : newKey(now);
-        if (active != null) {
-          keys.set(keys.indexOf(active), active.retire(now));
-        }
-        if (next == prepared) {
-          keys.set(keys.indexOf(prepared), prepared.activate(now));
-        } else {
-          keys.add(next.activate(now));
-        }
-        changed = true;
-      } else {
-        Instant activeSince = active.activatedAt;
-        if (prepared == null && !now.isBefore(activeSince.plus(life.dividedBy(2)))) {
-          keys.add(newKey(now));
-          changed = true;
-        } else if (prepared != null && !now.isBefore(activeSince.plus(life.multipliedBy(5).dividedBy(6)))) {
-          keys.set(keys.indexOf(active), active.retire(now));
-          keys.set(keys.indexOf(prepared), prepared.activate(now));
-          changed = true;
-        }
-      }
+      boolean changed = maintain(Kind.JWT, s, keys, now);
+      changed |= maintain(Kind.X509_CA, s, keys, now);
       if (changed) {
         publish(keys, s.sequence + 1);
       }
-      nextMaintenance = now.plus(nextMaintenanceDelay());
+      nextMaintenance = now.plus(Duration.ofMinutes(1).compareTo(settings.jwtKeyLifetime.dividedBy(24)) < 0
+          ? Duration.ofMinutes(1) : settings.jwtKeyLifetime.dividedBy(24));
     }
   }
 
-  private Duration nextMaintenanceDelay() {
-    Duration delay = settings.jwtKeyLifetime.dividedBy(24);
-    return delay.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : delay;
+  private boolean maintain(Kind kind, State s, List<SigningKey> keys, Instant now) {
+    Duration maxTtl = settings.maxTtl(kind);
+    boolean changed = keys.removeIf(k -> k.kind == kind && k.state() == KeyState.RETIRED
+        && !now.isBefore(k.removableAt(maxTtl, RETIREMENT_GRACE)));
+    SigningKey active = s.active(kind);
+    SigningKey prepared = s.prepared(kind);
+    if (prepared != null && !now.isBefore(prepared.notAfter.minus(maxTtl))) {
+      keys.remove(prepared);
+      prepared = null;
+      changed = true;
+    }
+    Duration life = settings.lifetime(kind);
+    if (active == null || !now.isBefore(active.notAfter.minus(maxTtl))) {
+      // No usable active key: activate the prepared one, or a fresh one (first start, or a long pause).
+      if (active != null) {
+        keys.set(keys.indexOf(active), active.retire(now));
+      }
+      if (prepared != null) {
+        keys.set(keys.indexOf(prepared), prepared.activate(now));
+      } else {
+        keys.add(newKey(kind, now).activate(now));
+      }
+      return true;
+    }
+    // The schedule follows the active key's own life (from its creation, when it was published), not its
+    // activation: a key prepared at half its predecessor's life would otherwise reach "prepare the next one" at the
+    // very moment it stops being usable, and its successor would sign unpublished.
+    Instant born = active.createdAt;
+    if (prepared == null && !now.isBefore(born.plus(life.dividedBy(2)))) {
+      keys.add(newKey(kind, now));
+      return true;
+    }
+    if (prepared != null && !now.isBefore(born.plus(life.multipliedBy(5).dividedBy(6)))) {
+      keys.set(keys.indexOf(active), active.retire(now));
+      keys.set(keys.indexOf(prepared), prepared.activate(now));
+      return true;
+    }
+    return changed;
   }
 
   private void maintainIfDue() {
@@ -442,28 +670,59 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     }
   }
 
-  private SigningKey newKey(Instant now) {
+  private SigningKey newKey(Kind kind, Instant now) {
     byte[] id = new byte[16];
     RANDOM.nextBytes(id);
-    return new SigningKey(Base64Url.encode(id), settings.jwtAlgorithm,
-        JwsSigning.generateKeyPair(settings.jwtAlgorithm), now, now.plus(settings.jwtKeyLifetime), null, null, false);
+    String keyId = Base64Url.encode(id);
+    if (kind == Kind.JWT) {
+      return SigningKey.jwt(keyId, settings.jwtAlgorithm, JwsSigning.generateKeyPair(settings.jwtAlgorithm), now,
+          now.plus(settings.jwtKeyLifetime), null, null, false);
+    }
+    KeyPair pair = Certificates.generateKeyPair(settings.caKeyType);
+    Instant notBefore = now.minus(BACKDATE);
+    Instant notAfter = now.plus(settings.caLifetime);
+    List<X509Certificate> chain = new ArrayList<>();
+    if (upstream == null) {
+      chain.add(Certificates.caCertificate(pair, trustDomain, null, null, notBefore, notAfter));
+    } else {
+      X509Certificate upstreamCert = upstream.chain.get(0);
+      Instant upstreamEnd = upstreamCert.getNotAfter().toInstant();
+      if (notAfter.isAfter(upstreamEnd)) {
+        notAfter = upstreamEnd;
+      }
+      chain.add(Certificates.caCertificate(pair, trustDomain, upstreamCert, upstream.key, notBefore, notAfter));
+      chain.addAll(upstream.chain);
+    }
+    return SigningKey.ca(keyId, settings.caKeyType, pair, chain, now, null, null, false);
   }
 
-  private static List<SigningKey> replace(List<SigningKey> keys, SigningKey a, SigningKey newA, SigningKey b,
-      SigningKey newB) {
-    List<SigningKey> copy = new ArrayList<>(keys);
-    if (a != null) {
-      copy.set(copy.indexOf(a), newA);
+  private static Instant capped(Instant expiry, SigningKey key) {
+    return expiry.isAfter(key.notAfter) ? key.notAfter : expiry;
+  }
+
+  private void checkSubject(SpiffeId subject, String what) {
+    Objects.requireNonNull(subject, "subject");
+    if (!subject.isMemberOf(trustDomain)) {
+      throw new IllegalArgumentException(subject + " is not in trust domain " + trustDomain);
     }
-    copy.set(copy.indexOf(b), newB);
-    return copy;
+    if (subject.isTrustDomainId()) {
+      throw new IllegalArgumentException("a " + what + " subject needs a workload path, not the trust domain's ID");
+    }
+  }
+
+  private static Duration checkTtl(Duration ttl, Duration defaultTtl, Duration maxTtl, String what) {
+    Duration lifetime = ttl == null ? defaultTtl : ttl;
+    if (lifetime.compareTo(Duration.ofSeconds(1)) < 0 || lifetime.compareTo(maxTtl) > 0) {
+      throw new IllegalArgumentException(what + " TTL must be between 1s and " + maxTtl.toSeconds() + "s");
+    }
+    return lifetime;
   }
 
   /** Persists (when the authority has a directory) and then publishes a new key set. Holds {@link #lock}. */
   private void publish(List<SigningKey> keys, long sequence) {
     State next = new State(trustDomain, keys, sequence, settings.bundleRefreshHint);
     if (store != null) {
-      store.save(new AuthorityStore.Snapshot(trustDomain, settings, sequence, next.keys));
+      store.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys));
     }
     state = next;
   }
@@ -471,12 +730,14 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
   /** Metadata only. */
   @Override
   public String toString() {
-    return "EmbeddedAuthority[" + trustDomain + ", " + settings.jwtAlgorithm + ", keys=" + jwtKeys() + "]";
+    return "EmbeddedAuthority[" + trustDomain + ", " + settings.jwtAlgorithm + ", keys=" + jwtKeys() + ", cas="
+        + x509Cas() + "]";
   }
 
   /**
-   * Builds a new {@link EmbeddedAuthority}. Defaults: ES256, key lifetime 24 h, JWT-SVID TTL 5 min (at most 1 h),
-   * bundle refresh hint 5 min, the system clock, no persistence.
+   * Builds a new {@link EmbeddedAuthority}. Defaults: ES256 JWT keys living 24 h, JWT-SVID TTL 5 min (at most 1 h),
+   * an EC P-256 self-signed CA living 7 days, X.509-SVID TTL 1 h (at most 24 h), bundle refresh hint 5 min, the
+   * system clock, no persistence.
    */
   public static final class Builder {
     private final TrustDomain trustDomain;
@@ -486,6 +747,11 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     private Duration maxJwtSvidTtl = Duration.ofHours(1);
     private Duration bundleRefreshHint = Duration.ofMinutes(5);
     private String jwtIssuer;
+    private Certificates.KeyType caKeyType = Certificates.KeyType.EC_P256;
+    private Duration caLifetime = Duration.ofDays(7);
+    private Duration defaultX509SvidTtl = Duration.ofHours(1);
+    private Duration maxX509SvidTtl = Duration.ofHours(24);
+    private Upstream upstream;
     private Clock clock = Clock.systemUTC();
     private Path directory;
 
@@ -499,7 +765,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
       return this;
     }
 
-    /** Lifetime of each signing key; at least six times the maximum JWT-SVID TTL (default 24 h). */
+    /** Lifetime of each JWT signing key; at least six times the maximum JWT-SVID TTL (default 24 h). */
     public Builder jwtKeyLifetime(Duration lifetime) {
       this.jwtKeyLifetime = Objects.requireNonNull(lifetime, "lifetime");
       return this;
@@ -529,6 +795,48 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
       return this;
     }
 
+    /** RSA (2048-bit) CA keys instead of EC P-256. */
+    public Builder rsaCa() {
+      this.caKeyType = Certificates.KeyType.RSA_2048;
+      return this;
+    }
+
+    /** Lifetime of each CA; at least six times the maximum X.509-SVID TTL (default 7 days). */
+    public Builder caLifetime(Duration lifetime) {
+      this.caLifetime = Objects.requireNonNull(lifetime, "lifetime");
+      return this;
+    }
+
+    /** Lifetime of an X.509-SVID when none is asked for (default 1 h). */
+    public Builder defaultX509SvidTtl(Duration ttl) {
+      this.defaultX509SvidTtl = Objects.requireNonNull(ttl, "ttl");
+      return this;
+    }
+
+    /** Longest X.509-SVID lifetime issued (default 24 h). */
+    public Builder maxX509SvidTtl(Duration ttl) {
+      this.maxX509SvidTtl = Objects.requireNonNull(ttl, "ttl");
+      return this;
+    }
+
+    /**
+     * Make the CA an intermediate under an upstream CA, given as its private key and its certificate chain (its
+     * own certificate first, its root last). The bundle then publishes the upstream root.
+     *
+     * @throws IllegalArgumentException when the key does not belong to the first certificate or that certificate
+     *     is not a CA allowed to sign certificates
+     */
+    public Builder upstreamCa(PrivateKey key, List<X509Certificate> chain) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(chain, "chain");
+      if (chain.isEmpty()) {
+        throw new IllegalArgumentException("the upstream chain is empty");
+      }
+      Csrs.checkUpstream(key, chain.get(0));
+      this.upstream = new Upstream(key, chain);
+      return this;
+    }
+
     /** The clock (system UTC by default). */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
@@ -545,16 +853,17 @@ public final class EmbeddedAuthority implements JwtSvidMinter {
     }
 
     /**
-     * Creates the authority with its first active key (and persists it, with a directory).
+     * Creates the authority with its first active JWT key and CA (and persists it, with a directory).
      *
      * @throws IllegalArgumentException when the settings contradict each other
      * @throws AuthorityStoreException when the directory cannot be used
      */
     public EmbeddedAuthority build() {
       Settings settings = new Settings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl, maxJwtSvidTtl,
-          bundleRefreshHint, jwtIssuer);
+          bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
       AuthorityStore store = directory == null ? null : AuthorityStore.create(directory);
-      EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, clock, store, 0, List.of());
+      EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0,
+          List.of());
       authority.maintain();
       return authority;
     }

@@ -1,35 +1,75 @@
 package dev.lanyard.authority;
 
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.trust.JwtKey;
 import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
-/** One signing key of the authority with its lifecycle times. Immutable; transitions make new instances. */
+/**
+ * One key of the authority — a JWT signing key or an X.509 CA — with its lifecycle times. Immutable; transitions make
+ * new instances.
+ */
 final class SigningKey {
+  /** What the key signs. */
+  enum Kind {
+    JWT,
+    X509_CA
+  }
+
+  final Kind kind;
   final String keyId;
+  /** JWT keys: the signing algorithm; null for CAs. */
   final JwtAlgorithm algorithm;
+  /** CAs: the key type; null for JWT keys. */
+  final Certificates.KeyType caKeyType;
   final KeyPair keyPair;
+  /** CAs: the CA certificate first, then any upstream chain up to its root; empty for JWT keys. */
+  final List<X509Certificate> chain;
   final Instant createdAt;
   final Instant notAfter;
   final Instant activatedAt;
   final Instant retiredAt;
   final boolean tainted;
+  /** JWT keys: the public key as published; null for CAs. */
   final JwtKey publicKey;
 
-  SigningKey(String keyId, JwtAlgorithm algorithm, KeyPair keyPair, Instant createdAt, Instant notAfter,
-      Instant activatedAt, Instant retiredAt, boolean tainted) {
+  private SigningKey(Kind kind, String keyId, JwtAlgorithm algorithm, Certificates.KeyType caKeyType,
+      KeyPair keyPair, List<X509Certificate> chain, Instant createdAt, Instant notAfter, Instant activatedAt,
+      Instant retiredAt, boolean tainted) {
+    this.kind = kind;
     this.keyId = keyId;
     this.algorithm = algorithm;
+    this.caKeyType = caKeyType;
     this.keyPair = keyPair;
+    this.chain = List.copyOf(chain);
     this.createdAt = createdAt;
     this.notAfter = notAfter;
     this.activatedAt = activatedAt;
     this.retiredAt = retiredAt;
     this.tainted = tainted;
-    this.publicKey = JwtKey.of(keyId, keyPair.getPublic(), Optional.of(algorithm));
+    this.publicKey = kind == Kind.JWT ? JwtKey.of(keyId, keyPair.getPublic(), Optional.of(algorithm)) : null;
+  }
+
+  static SigningKey jwt(String keyId, JwtAlgorithm algorithm, KeyPair keyPair, Instant createdAt, Instant notAfter,
+      Instant activatedAt, Instant retiredAt, boolean tainted) {
+    return new SigningKey(Kind.JWT, keyId, algorithm, null, keyPair, List.of(), createdAt, notAfter, activatedAt,
+        retiredAt, tainted);
+  }
+
+  static SigningKey ca(String keyId, Certificates.KeyType type, KeyPair keyPair, List<X509Certificate> chain,
+      Instant createdAt, Instant activatedAt, Instant retiredAt, boolean tainted) {
+    return new SigningKey(Kind.X509_CA, keyId, null, type, keyPair, chain, createdAt,
+        chain.get(0).getNotAfter().toInstant(), activatedAt, retiredAt, tainted);
+  }
+
+  private SigningKey with(Instant activatedAt, Instant retiredAt, boolean tainted) {
+    return new SigningKey(kind, keyId, algorithm, caKeyType, keyPair, chain, createdAt, notAfter, activatedAt,
+        retiredAt, tainted);
   }
 
   KeyState state() {
@@ -40,24 +80,39 @@ final class SigningKey {
   }
 
   SigningKey activate(Instant now) {
-    return new SigningKey(keyId, algorithm, keyPair, createdAt, notAfter, now, null, tainted);
+    return with(now, null, tainted);
   }
 
   SigningKey retire(Instant now) {
-    return new SigningKey(keyId, algorithm, keyPair, createdAt, notAfter, activatedAt, now, tainted);
+    return with(activatedAt, now, tainted);
   }
 
   SigningKey taint() {
-    return new SigningKey(keyId, algorithm, keyPair, createdAt, notAfter, activatedAt, retiredAt, true);
+    return with(activatedAt, retiredAt, true);
   }
 
-  /** When a retired key may leave the bundle: its last token has expired, plus a grace for clock skew. */
-  Instant removableAt(Duration maxTokenTtl, Duration grace) {
-    Instant lastExpiry = retiredAt.plus(maxTokenTtl);
+  /** CAs: the CA certificate. */
+  X509Certificate certificate() {
+    return chain.get(0);
+  }
+
+  /** CAs: the root published in the bundle (the CA itself when self-signed, else the upstream chain's last). */
+  X509Certificate root() {
+    return chain.get(chain.size() - 1);
+  }
+
+  /** When a retired key may leave the bundle: its last credential has expired, plus a grace for clock skew. */
+  Instant removableAt(Duration maxCredentialTtl, Duration grace) {
+    Instant lastExpiry = retiredAt.plus(maxCredentialTtl);
     return (lastExpiry.isBefore(notAfter) ? lastExpiry : notAfter).plus(grace);
   }
 
   AuthorityKey describe() {
     return new AuthorityKey(keyId, algorithm, state(), tainted, createdAt, notAfter, activatedAt, retiredAt);
+  }
+
+  AuthorityCa describeCa() {
+    return new AuthorityCa(keyId, caKeyType.name(), state(), tainted, createdAt, notAfter, activatedAt, retiredAt,
+        certificate());
   }
 }

@@ -1,19 +1,30 @@
 package dev.lanyard.internal;
 
-import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jose.shaded.gson.Strictness;
+import com.nimbusds.jose.shaded.gson.stream.JsonReader;
+import com.nimbusds.jose.shaded.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
 import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Strict JSON for tokens and bundles. Parsing refuses duplicate member names, trailing text, single quotes, unquoted
- * names and non-finite numbers (nimbus' embedded Gson does), and first bounds the nesting depth with a cheap scan, so
- * hostile input is refused before any tree is built. Writing escapes strings per RFC 8259.
+ * Strict JSON for tokens, bundles and stored state, read with nimbus' embedded Gson stream reader in strict mode
+ * plus duplicate-name detection at every level (Gson's own tree parsing only refuses top-level duplicates). The
+ * nesting depth is first bounded with a cheap scan, so hostile input is refused before any tree is built. Writing
+ * escapes strings per RFC 8259.
  */
 public final class Json {
   private Json() {}
 
   /**
-   * Parses a JSON object nested at most {@code maxDepth} levels deep (the object itself is level 1).
+   * Parses a JSON object nested at most {@code maxDepth} levels deep (the object itself is level 1), refusing
+   * duplicate member names at every level, trailing text, comments, single quotes, unquoted names, unescaped control
+   * characters and non-finite numbers. Integral numbers that fit come back as {@link Long}, others as {@link Double};
+   * objects as insertion-ordered maps, arrays as lists, JSON null as null.
    *
    * @throws ParseException when the text is not one strict JSON object within the depth
    */
@@ -38,16 +49,86 @@ public final class Json {
         depth--;
       }
     }
-    try {
-      Map<String, Object> object = JSONObjectUtils.parse(json);
-      if (object == null) {
+    try (JsonReader reader = new JsonReader(new StringReader(json))) {
+      reader.setStrictness(Strictness.STRICT);
+      reader.setNestingLimit(maxDepth);
+      if (reader.peek() != JsonToken.BEGIN_OBJECT) {
         throw new ParseException("not a JSON object", 0);
       }
+      Map<String, Object> object = readObject(reader);
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new ParseException("text after the JSON object", 0);
+      }
       return object;
-    } catch (RuntimeException e) {
-      // Gson reports some malformed input as runtime exceptions; never let them escape as such.
+    } catch (ParseException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Gson reports malformed input as IOExceptions or runtime exceptions; never let them escape as such.
       throw new ParseException("invalid JSON", 0);
     }
+  }
+
+  private static Map<String, Object> readObject(JsonReader reader) throws IOException, ParseException {
+    Map<String, Object> object = new LinkedHashMap<>();
+    reader.beginObject();
+    while (reader.hasNext()) {
+      String name = reader.nextName();
+      if (object.containsKey(name)) {
+        throw new ParseException("duplicate member name", 0);
+      }
+      object.put(name, readValue(reader));
+    }
+    reader.endObject();
+    return object;
+  }
+
+  private static Object readValue(JsonReader reader) throws IOException, ParseException {
+    switch (reader.peek()) {
+      case BEGIN_OBJECT:
+        return readObject(reader);
+      case BEGIN_ARRAY:
+        List<Object> list = new ArrayList<>();
+        reader.beginArray();
+        while (reader.hasNext()) {
+          list.add(readValue(reader));
+        }
+        reader.endArray();
+        return list;
+      case STRING:
+        return reader.nextString();
+      case NUMBER:
+        return number(reader.nextString());
+      case BOOLEAN:
+        return reader.nextBoolean();
+      case NULL:
+        reader.nextNull();
+        return null;
+      default:
+        throw new ParseException("unexpected JSON token", 0);
+    }
+  }
+
+  private static Object number(String text) throws ParseException {
+    boolean integral = true;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '.' || c == 'e' || c == 'E') {
+        integral = false;
+        break;
+      }
+    }
+    if (integral && text.length() <= 19) {
+      try {
+        return Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        // too large for a long: a double below
+      }
+    }
+    double value = Double.parseDouble(text);
+    if (Double.isInfinite(value) || Double.isNaN(value)) {
+      throw new ParseException("number out of range", 0);
+    }
+    return value;
   }
 
   /** Appends {@code value} as a JSON string literal. */

@@ -207,6 +207,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     Object alg = null;
     Object kid = null;
     Object typ = null;
+    boolean hasTyp = false;
     for (Map.Entry<String, Object> member : header.entrySet()) {
       switch (member.getKey()) {
         case "alg":
@@ -217,6 +218,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
           break;
         case "typ":
           typ = member.getValue();
+          hasTyp = true;
           break;
         default:
           throw reject(Reason.HEADER_NOT_ALLOWED, "header '" + printable(member.getKey())
@@ -234,7 +236,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     if (!algorithms.contains(algorithm)) {
       throw reject(Reason.ALGORITHM_NOT_ALLOWED, "alg " + algorithm + " is not allowed by this verifier");
     }
-    if (typ != null && !"JWT".equals(typ) && !"JOSE".equals(typ)) {
+    if (hasTyp && !"JWT".equals(typ) && !"JOSE".equals(typ)) {
       throw reject(Reason.TYPE_NOT_ALLOWED, "typ must be JWT or JOSE when present");
     }
     if (!(kid instanceof String) || ((String) kid).isEmpty()) {
@@ -249,7 +251,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
       parsed.tokenId = (String) jti;
     }
     Object sub = claims.get("sub");
-    if (sub == null) {
+    if (!claims.containsKey("sub")) {
       throw reject(Reason.MISSING_CLAIM, "no sub claim");
     }
     if (!(sub instanceof String)) {
@@ -260,6 +262,9 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
       subject = SpiffeId.parse((String) sub);
     } catch (InvalidSpiffeIdException e) {
       throw reject(Reason.INVALID_SUBJECT, "sub is not a SPIFFE ID: " + e.getMessage());
+    }
+    if (subject.isTrustDomainId()) {
+      throw reject(Reason.INVALID_SUBJECT, "sub names a trust domain, not a workload");
     }
     parsed.subject = subject.toString();
     TrustDomain trustDomain = subject.trustDomain();
@@ -272,11 +277,9 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     }
     JwtKey key = bundle.jwtKeyOrNull(keyId);
     if (key == null) {
+      bundleSource.requestRefresh(trustDomain);
       throw reject(Reason.UNKNOWN_KEY, "the bundle of " + trustDomain + " has no usable key '"
           + printable(keyId) + "'");
-    }
-    if (revocations != null && revocations.isKeyRevoked(keyId)) {
-      throw reject(Reason.REVOKED, "key '" + printable(keyId) + "' is revoked");
     }
     if (!key.accepts(algorithm)) {
       throw reject(Reason.KEY_MISMATCH, "key '" + printable(keyId) + "' does not fit alg " + algorithm);
@@ -308,6 +311,9 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
       throw reject(Reason.LIFETIME_TOO_LONG, "lifetime " + lifetime.toSeconds() + "s exceeds the maximum of "
           + maxTokenLifetime.toSeconds() + "s");
     }
+    if (!claims.containsKey("aud")) {
+      throw reject(Reason.MISSING_CLAIM, "no aud claim");
+    }
     List<String> audience = audience(claims.get("aud"));
     boolean audienceMatches = false;
     for (String a : audience) {
@@ -321,17 +327,17 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     }
     Set<String> scopes = Set.of();
     Object scope = claims.get("scope");
-    if (scope != null) {
+    if (claims.containsKey("scope")) {
       scopes = scope instanceof String ? Scopes.parse((String) scope) : null;
       if (scopes == null) {
         throw reject(Reason.INVALID_CLAIM, "scope is not a space-delimited list of scope tokens");
       }
     }
-    if (jti != null && !(jti instanceof String)) {
+    if (claims.containsKey("jti") && !(jti instanceof String)) {
       throw reject(Reason.INVALID_CLAIM, "jti is not a string");
     }
     Object iss = claims.get("iss");
-    if (iss != null && !(iss instanceof String)) {
+    if (claims.containsKey("iss") && !(iss instanceof String)) {
       throw reject(Reason.INVALID_CLAIM, "iss is not a string");
     }
     if (revocations != null) {
@@ -378,7 +384,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
   private static Instant numericDate(Map<String, Object> claims, String name, boolean required)
       throws JwtSvidRejectedException {
     Object value = claims.get(name);
-    if (value == null) {
+    if (!claims.containsKey(name)) {
       if (required) {
         throw reject(Reason.MISSING_CLAIM, "no " + name + " claim");
       }
@@ -399,9 +405,6 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
   }
 
   private static List<String> audience(Object aud) throws JwtSvidRejectedException {
-    if (aud == null) {
-      throw reject(Reason.MISSING_CLAIM, "no aud claim");
-    }
     if (aud instanceof String) {
       return List.of((String) aud);
     }

@@ -1,5 +1,6 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.internal.ScopeTokens;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
@@ -10,16 +11,7 @@ final class Scopes {
   private Scopes() {}
 
   static boolean isScopeToken(String token) {
-    if (token.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < token.length(); i++) {
-      char c = token.charAt(i);
-      if (c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e) {
-        return false;
-      }
-    }
-    return true;
+    return ScopeTokens.isValid(token);
   }
 
   /** Parses a {@code scope} claim, or returns null when it is not a list of valid scope tokens. */

@@ -17,6 +17,12 @@ public interface BundleSource {
    */
   Optional<TrustBundle> bundleFor(TrustDomain trustDomain);
 
+  /**
+   * Hints that the bundle of {@code trustDomain} may be out of date (a token named a key it does not hold). Sources
+   * that fetch bundles refresh early, rate-limited; others ignore it. Never blocks.
+   */
+  default void requestRefresh(TrustDomain trustDomain) {}
+
   /** A source that always hands out these bundles (at most one per trust domain). */
   static BundleSource of(TrustBundle... bundles) {
     Objects.requireNonNull(bundles, "bundles");

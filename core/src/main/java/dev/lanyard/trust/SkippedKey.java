@@ -8,7 +8,7 @@ import java.util.Optional;
  * such keys are ignored, never used). Tokens naming its key id are rejected as UNKNOWN_KEY.
  *
  * @param index position of the key in the document's {@code keys} array
- * @param keyId the key's {@code kid}, if it had one
+ * @param keyId the key's {@code kid}, if it had one: at most 64 printable ASCII characters (others become '?')
  * @param reason why it was skipped, e.g. {@code "RSA key of 1024 bits is too small (at least 2048)"}
  */
 public record SkippedKey(int index, Optional<String> keyId, String reason) {

@@ -156,7 +156,8 @@ public final class TrustBundle {
       @SuppressWarnings("unchecked")
       Map<String, Object> jwk = (Map<String, Object>) entries.get(i);
       Object kidValue = jwk.get("kid");
-      Optional<String> kid = kidValue instanceof String ? Optional.of((String) kidValue) : Optional.empty();
+      Optional<String> kid = kidValue instanceof String ? Optional.of(sanitize((String) kidValue))
+          : Optional.empty();
       String problem;
       Object use = jwk.get("use");
       if (USE_JWT.equals(use)) {
@@ -233,9 +234,11 @@ public final class TrustBundle {
   }
 
   private static String importX509Authority(Map<String, Object> jwk, Builder builder) {
+    // X509-SVID §6.2: an entry without x5c, or with an empty one, is ignored; of several values only the first
+    // counts (publishers put exactly one there).
     Object x5c = jwk.get("x5c");
-    if (!(x5c instanceof List) || ((List<?>) x5c).size() != 1 || !(((List<?>) x5c).get(0) instanceof String)) {
-      return "an x509-svid entry needs exactly one certificate in \"x5c\"";
+    if (!(x5c instanceof List) || ((List<?>) x5c).isEmpty() || !(((List<?>) x5c).get(0) instanceof String)) {
+      return "an x509-svid entry needs a certificate in \"x5c\"";
     }
     try {
       byte[] der = new Base64((String) ((List<?>) x5c).get(0)).decode();
@@ -247,11 +250,15 @@ public final class TrustBundle {
     }
   }
 
+  /** At most 64 printable ASCII characters of a document-controlled string, safe for logs and terminals. */
   private static String sanitize(String s) {
     StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 32; i++) {
+    for (int i = 0; i < s.length() && i < 64; i++) {
       char c = s.charAt(i);
       sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    if (s.length() > 64) {
+      sb.append("...");
     }
     return sb.toString();
   }

@@ -1,0 +1,48 @@
+package dev.lanyard.audit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Receives audit events. Called on the request thread: keep it quick, and never throw (adapters log and ignore what
+ * a sink throws).
+ */
+@FunctionalInterface
+public interface AuditSink {
+  /** Records one decision. */
+  void record(AuditEvent event);
+
+  /**
+   * The default sink: logger {@code dev.lanyard.audit}, allowed and public decisions at DEBUG, refusals at INFO,
+   * unavailability at WARN.
+   */
+  static AuditSink slf4j() {
+    Logger log = LoggerFactory.getLogger("dev.lanyard.audit");
+    return event -> {
+      switch (event.decision()) {
+        case ALLOWED:
+        case PUBLIC:
+          log.debug("{}", event);
+          break;
+        case UNAVAILABLE:
+          log.warn("{}", event);
+          break;
+        default:
+          log.info("{}", event);
+      }
+    };
+  }
+
+  /** A sink that drops every event. */
+  static AuditSink none() {
+    return event -> { };
+  }
+
+  /** A sink that hands every event to this one and then to {@code next}. */
+  default AuditSink andThen(AuditSink next) {
+    return event -> {
+      record(event);
+      next.record(event);
+    };
+  }
+}

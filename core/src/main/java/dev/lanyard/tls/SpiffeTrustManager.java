@@ -1,0 +1,94 @@
+package dev.lanyard.tls;
+
+import dev.lanyard.trust.BundleUnavailableException;
+import dev.lanyard.x509.PeerAuthorizer;
+import dev.lanyard.x509.VerifiedX509Svid;
+import dev.lanyard.x509.X509SvidRejectedException;
+import dev.lanyard.x509.X509SvidVerifier;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.Objects;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * A trust manager that accepts a peer when its chain verifies as an X.509-SVID against the current bundle and the
+ * authorizer accepts its SPIFFE ID. It replaces host-name verification: SPIFFE peers are named by SPIFFE ID.
+ */
+final class SpiffeTrustManager extends X509ExtendedTrustManager {
+  private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
+
+  private final X509SvidVerifier verifier;
+  private final PeerAuthorizer authorizer;
+
+  SpiffeTrustManager(X509SvidVerifier verifier, PeerAuthorizer authorizer) {
+    this.verifier = Objects.requireNonNull(verifier, "verifier");
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+  }
+
+  /** Verifies and authorizes a peer chain, for handshakes and for {@link PeerIdentity}. */
+  static VerifiedX509Svid check(X509SvidVerifier verifier, PeerAuthorizer authorizer, X509Certificate[] chain)
+      throws X509SvidRejectedException {
+    if (chain == null || chain.length == 0) {
+      throw new X509SvidRejectedException(X509SvidRejectedException.Reason.MALFORMED, "the peer sent no certificate");
+    }
+    VerifiedX509Svid peer = verifier.verify(Arrays.asList(chain));
+    if (!authorizer.isAuthorized(peer.spiffeId())) {
+      throw new X509SvidRejectedException(X509SvidRejectedException.Reason.NOT_AUTHORIZED,
+          peer.spiffeId() + " is not authorized");
+    }
+    return peer;
+  }
+
+  private void check(X509Certificate[] chain) throws CertificateException {
+    try {
+      check(verifier, authorizer, chain);
+    } catch (X509SvidRejectedException e) {
+      throw new PeerRejectedException(e);
+    } catch (BundleUnavailableException e) {
+      throw new CertificateException("trust bundle unavailable: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    check(chain);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    check(chain);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    check(chain);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+      throws CertificateException {
+    check(chain);
+  }
+
+  @Override
+  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    check(chain);
+  }
+
+  @Override
+  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+      throws CertificateException {
+    check(chain);
+  }
+
+  /** None listed: the peer chooses its SVID, and this manager decides by SPIFFE ID. */
+  @Override
+  public X509Certificate[] getAcceptedIssuers() {
+    return NO_ISSUERS;
+  }
+}
