@@ -1,16 +1,27 @@
 package dev.lanyard.cli;
 
+import dev.lanyard.authority.AuthorityCa;
 import dev.lanyard.authority.AuthorityKey;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.authority.KeyState;
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.security.auth.x500.X500Principal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,6 +31,9 @@ import picocli.CommandLine.Model.CommandSpec;
     description = "Create and operate an embedded authority kept in a directory.",
     subcommands = {AuthorityCommand.Init.class, AuthorityCommand.Bundle.class, AuthorityCommand.Rotate.class})
 final class AuthorityCommand implements Runnable {
+  /** Largest upstream key or certificate file read. */
+  static final int MAX_UPSTREAM_FILE = 1024 * 1024;
+
   @Spec
   CommandSpec spec;
 
@@ -48,6 +62,27 @@ final class AuthorityCommand implements Runnable {
     return keys;
   }
 
+  static Map<String, Object> describe(AuthorityCa ca) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", ca.id());
+    m.put("keyType", ca.keyType());
+    m.put("state", ca.state().name());
+    m.put("tainted", ca.tainted());
+    m.put("createdAt", ca.createdAt().toString());
+    m.put("notAfter", ca.notAfter().toString());
+    m.put("subject", ca.certificate().getSubjectX500Principal().getName(X500Principal.RFC2253));
+    m.put("issuer", ca.certificate().getIssuerX500Principal().getName(X500Principal.RFC2253));
+    return m;
+  }
+
+  static List<Object> describeCas(EmbeddedAuthority authority) {
+    List<Object> cas = new ArrayList<>();
+    for (AuthorityCa ca : authority.x509Cas()) {
+      cas.add(describe(ca));
+    }
+    return cas;
+  }
+
   /** {@code lanyard authority init}. */
   @Command(name = "init", mixinStandardHelpOptions = true,
       description = "Create a new authority for a trust domain in an empty (or new) directory.")
@@ -66,17 +101,91 @@ final class AuthorityCommand implements Runnable {
         description = "JWT signing algorithm: ES256 (default), ES384, RS256 or PS256.")
     JwtAlgorithm algorithm;
 
+    @Option(names = "--ca-key-type", paramLabel = "TYPE", defaultValue = "EC_P256",
+        description = "Key of the X.509 CA: EC_P256 (default) or RSA_2048.")
+    Certificates.KeyType caKeyType;
+
+    @Option(names = "--upstream-key", paramLabel = "FILE",
+        description = "Private key (PEM PKCS#8) of an upstream CA: the authority's CA becomes an intermediate under "
+            + "it, and the bundle publishes the upstream root. A copy is kept in the authority's directory (mode "
+            + "0600). Needs --upstream-cert.")
+    Path upstreamKey;
+
+    @Option(names = "--upstream-cert", paramLabel = "FILE",
+        description = "Certificate chain (PEM) of the upstream CA: its own certificate first, its root last. Needs "
+            + "--upstream-key.")
+    Path upstreamCert;
+
     @Override
     public Integer call() {
       TrustDomain td = TrustDomain.of(trustDomain);
-      EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(td).jwtAlgorithm(algorithm).directory(dir).build();
+      EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(td).jwtAlgorithm(algorithm);
+      if (caKeyType == Certificates.KeyType.RSA_2048) {
+        builder.rsaCa();
+      }
+      if ((upstreamKey == null) != (upstreamCert == null)) {
+        throw new ParameterException(spec.commandLine(),
+            "--upstream-key and --upstream-cert go together: give both or neither");
+      }
+      List<X509Certificate> upstreamChain = null;
+      if (upstreamKey != null) {
+        PrivateKey key = readUpstreamKey(upstreamKey);
+        upstreamChain = readUpstreamChain(upstreamCert);
+        try {
+          builder.upstreamCa(key, upstreamChain);
+        } catch (IllegalArgumentException e) {
+          throw new CliException("cannot use the upstream CA (" + upstreamKey + ", " + upstreamCert + "): "
+              + e.getMessage());
+        }
+      }
+      EmbeddedAuthority authority = builder.directory(dir).build();
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("trustDomain", td.name());
       out.put("dir", dir.toAbsolutePath().toString());
       out.put("jwtAlgorithm", algorithm.name());
       out.put("keys", describeKeys(authority));
+      out.put("caKeyType", caKeyType.name());
+      for (AuthorityCa ca : authority.x509Cas()) {
+        if (ca.state() == KeyState.ACTIVE) {
+          out.put("x509Ca", describe(ca));
+        }
+      }
+      if (upstreamChain != null) {
+        Map<String, Object> upstream = new LinkedHashMap<>();
+        upstream.put("subject", upstreamChain.get(0).getSubjectX500Principal().getName(X500Principal.RFC2253));
+        upstream.put("root", upstreamChain.get(upstreamChain.size() - 1).getSubjectX500Principal()
+            .getName(X500Principal.RFC2253));
+        upstream.put("notAfter", upstreamChain.get(0).getNotAfter().toInstant().toString());
+        out.put("upstream", upstream);
+      }
       Output.json(spec, out);
       return 0;
+    }
+
+    private static PrivateKey readUpstreamKey(Path file) {
+      byte[] bytes = CliFiles.read(file, "upstream key", MAX_UPSTREAM_FILE);
+      try {
+        return Certificates.parsePrivateKeyPem(new String(bytes, StandardCharsets.ISO_8859_1));
+      } catch (GeneralSecurityException | IllegalArgumentException e) {
+        throw new CliException("upstream key " + file + " is not an unencrypted PKCS#8 private key in PEM "
+            + "(convert one with: openssl pkcs8 -topk8 -nocrypt)");
+      } finally {
+        Arrays.fill(bytes, (byte) 0);
+      }
+    }
+
+    private static List<X509Certificate> readUpstreamChain(Path file) {
+      byte[] bytes = CliFiles.read(file, "upstream certificate", MAX_UPSTREAM_FILE);
+      List<X509Certificate> chain;
+      try {
+        chain = Certificates.parsePem(new String(bytes, StandardCharsets.ISO_8859_1));
+      } catch (CertificateException | IllegalArgumentException e) {
+        throw new CliException("upstream certificate " + file + " holds a PEM certificate that cannot be parsed");
+      }
+      if (chain.isEmpty()) {
+        throw new CliException("upstream certificate " + file + " holds no PEM CERTIFICATE block");
+      }
+      return chain;
     }
   }
 
@@ -93,8 +202,8 @@ final class AuthorityCommand implements Runnable {
     Path dir;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "spiffe",
-        description = "spiffe (default): SPIFFE bundle JSON; jwks: the JWT keys as a plain JWKS (use sig, alg); "
-            + "pem: the X.509 roots.")
+        description = "spiffe (default): SPIFFE bundle JSON (JWT keys and X.509 roots); jwks: the JWT keys as a "
+            + "plain JWKS (use sig, alg); pem: the X.509 roots as PEM certificates.")
     Format format;
 
     @Override
@@ -120,8 +229,9 @@ final class AuthorityCommand implements Runnable {
 
   /** {@code lanyard authority rotate}. */
   @Command(name = "rotate", mixinStandardHelpOptions = true,
-      description = {"One rotation step: prepare the next key (published in the bundle, not signing yet) or, when "
-          + "one is prepared, activate it and retire the current key.",
+      description = {"One rotation step, for the JWT signing key and the X.509 CA alike: prepare the next one "
+          + "(published in the bundle, not signing yet) or, when one is prepared, activate it and retire the current "
+          + "one.",
           "Run it once, let bundle consumers refresh, then run it again."})
   static final class Rotate implements Callable<Integer> {
     @Spec
@@ -138,6 +248,12 @@ final class AuthorityCommand implements Runnable {
       out.put("action", changed.state().name().equals("ACTIVE") ? "activated" : "prepared");
       out.put("key", describe(changed));
       out.put("keys", describeKeys(authority));
+      AuthorityCa ca = authority.rotateX509Ca();
+      Map<String, Object> x509 = new LinkedHashMap<>();
+      x509.put("action", ca.state() == KeyState.ACTIVE ? "activated" : "prepared");
+      x509.put("ca", describe(ca));
+      x509.put("cas", describeCas(authority));
+      out.put("x509", x509);
       Output.json(spec, out);
       return 0;
     }

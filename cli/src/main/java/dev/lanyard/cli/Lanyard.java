@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
  * never a stack trace.
  */
 @Command(name = "lanyard", mixinStandardHelpOptions = true, versionProvider = Lanyard.Version.class,
-    description = "Workload identity for microservices: SPIFFE authorities, JWT-SVIDs, bundles.",
-    subcommands = {AuthorityCommand.class, JwtCommand.class})
+    description = "Workload identity for microservices: SPIFFE authorities, JWT-SVIDs, X.509-SVIDs, bundles.",
+    subcommands = {AuthorityCommand.class, JwtCommand.class, X509Command.class})
 public final class Lanyard implements Runnable {
   /** Exit code of a rejected credential. */
   static final int REJECTED = 1;

@@ -109,7 +109,8 @@ public final class Certificates {
               new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, trustDomain.idString())))
           .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subject.getPublic()));
       if (issuer != null) {
-        builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(issuer));
+        builder.addExtension(Extension.authorityKeyIdentifier, false,
+            utils.createAuthorityKeyIdentifier(issuer.getPublicKey()));
       } else {
         builder.addExtension(Extension.authorityKeyIdentifier, false,
             utils.createAuthorityKeyIdentifier(subject.getPublic()));
@@ -150,7 +151,7 @@ public final class Certificates {
               new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
           .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(new GeneralName[0])))
           .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKey))
-          .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(ca));
+          .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(ca.getPublicKey()));
       return sign(builder, caKey);
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot build an X.509-SVID", e);
@@ -239,7 +240,8 @@ public final class Certificates {
       if (stop < 0) {
         throw new IllegalArgumentException("a PEM " + label + " block has no END line");
       }
-      blocks.add(Base64.getMimeDecoder().decode(text.substring(start + begin.length(), stop)));
+      // Strict base64 once line breaks and blanks are gone: a stray character is an error, not skipped.
+      blocks.add(Base64.getDecoder().decode(text.substring(start + begin.length(), stop).replaceAll("[\\s]", "")));
       from = stop + end.length();
     }
   }

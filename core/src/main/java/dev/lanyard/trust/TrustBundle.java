@@ -8,14 +8,13 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Json;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
-import java.io.ByteArrayInputStream;
 import java.security.PublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -241,9 +240,8 @@ public final class TrustBundle {
       return "an x509-svid entry needs a certificate in \"x5c\"";
     }
     try {
-      byte[] der = new Base64((String) ((List<?>) x5c).get(0)).decode();
-      CertificateFactory factory = CertificateFactory.getInstance("X.509");
-      builder.addX509Authority((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der)));
+      byte[] der = java.util.Base64.getDecoder().decode((String) ((List<?>) x5c).get(0));
+      builder.addX509Authority(Certificates.parse(der));
       return null;
     } catch (CertificateException | RuntimeException e) {
       return "\"x5c\" does not hold a valid X.509 certificate";
@@ -300,11 +298,7 @@ public final class TrustBundle {
 
   /** The X.509 roots as concatenated PEM certificates. */
   public String toPem() {
-    StringBuilder sb = new StringBuilder();
-    for (X509Certificate root : x509Authorities) {
-      sb.append(Pem.encode("CERTIFICATE", encoded(root)));
-    }
-    return sb.toString();
+    return Certificates.pem(x509Authorities);
   }
 
   private static JwtAlgorithm naturalAlgorithm(JwtKey key) {

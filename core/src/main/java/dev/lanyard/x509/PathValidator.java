@@ -8,7 +8,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
@@ -19,7 +18,6 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -42,18 +40,19 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.GeneralSubtree;
 import org.bouncycastle.asn1.x509.NameConstraints;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x509.TBSCertificate;
 
 /**
  * RFC 5280 path validation with bounded path building, plus the checks PKIX leaves out.
  *
  * <p>Paths are built only from the presented intermediates (never fetched), depth-first from the leaf by issuer name
  * (and key identifiers when both are present), within a budget of candidate evaluations and full validations, so
- * that pathological chains answer fast. Each complete candidate path is first held to the RFC 5280 certificate
- * profile, certificate by certificate (the checks PKIX skips: version, serial number, key identifiers, critical-ness
- * of the extensions that must be critical, well-formed names and name constraints, key types and sizes, the trust
- * anchor's own basic constraints, key usage, validity and critical extensions), then to the name-constraint rules
- * the JDK gets wrong or does not bound, and only then validated by the JDK's PKIX validator at the given instant.
+ * that pathological chains answer fast. Each complete candidate path goes through, in order: the name-constraint
+ * rules the JDK gets wrong or does not bound (well-formed and critical constraints, a budget on the quadratic
+ * matching, name forms nobody can match, wildcard names); the JDK's PKIX validator at the given instant (signatures,
+ * validity, basic constraints, key usage, path length, name matching, unknown critical extensions); then the RFC 5280
+ * certificate profile that PKIX does not check, for every certificate including the trust anchor (version, serial
+ * number, key identifiers, extensions that must be critical, well-formed names, key types and sizes), the anchor's
+ * own basic constraints, key usage, EKU and validity, and the key purposes CAs allow.
  *
  * <p>Name constraints are enforced wherever they appear, the trust anchor included, or the path is rejected: the JDK
  * refuses a trust anchor that carries name constraints, so a self-signed root is handed to it as the first
@@ -111,7 +110,7 @@ final class PathValidator {
 
   private PathValidator() {}
 
-  /** Where a certificate sits: the rules for names and for CA-ness differ. */
+  /** Where a certificate sits: the rules for names differ. */
   private enum Role {
     LEAF, INTERMEDIATE, ANCHOR
   }
@@ -158,9 +157,7 @@ final class PathValidator {
         throw new X509SvidRejectedException(Reason.UNTRUSTED_CHAIN, "the leaf is itself a root of the bundle");
       }
     }
-    // Validity times are encoded in whole seconds and notAfter is inclusive (RFC 5280 §4.1.2.5): compare at the
-    // granularity of the encoding, so that a certificate is still valid during the last second it names.
-    Search search = new Search(intermediates, anchors, now.truncatedTo(ChronoUnit.SECONDS));
+    Search search = new Search(intermediates, anchors, now);
     List<X509Certificate> path = new ArrayList<>();
     path.add(leaf);
     extend(search, path);
@@ -212,13 +209,16 @@ final class PathValidator {
   private static void tryPath(Search search, List<X509Certificate> path, X509Certificate anchor) {
     search.validations++;
     try {
-      for (int i = 0; i < path.size(); i++) {
-        checkCertificate(path.get(i), i == 0 ? Role.LEAF : Role.INTERMEDIATE);
-      }
-      boolean anchorSelfSigned = checkAnchor(anchor, search.now);
-      checkPurposes(path);
-      checkNameConstraints(path, anchor);
+      boolean anchorSelfSigned = isSignedByOwnKey(anchor);
+      // Name constraints first: they bound the JDK's quadratic matching. Then PKIX, whose failures (a signature that
+      // does not verify, an expired certificate) say more than a profile violation of the same path would.
+      checkNameConstraints(path, anchor, anchorSelfSigned);
       pkix(path, anchor, anchorSelfSigned, search.now);
+      for (int i = 0; i < path.size(); i++) {
+        checkCertificate(path.get(i), i == 0 ? Role.LEAF : Role.INTERMEDIATE, which(i));
+      }
+      checkAnchor(anchor, search.now);
+      checkPurposes(path);
       search.result = new Result(List.copyOf(path), anchor);
     } catch (X509SvidRejectedException e) {
       if (search.firstFailure == null || search.firstFailure.reason() == Reason.UNTRUSTED_CHAIN) {
@@ -256,8 +256,8 @@ final class PathValidator {
   // The certificate profile: what RFC 5280 requires of a certificate and PKIX does not check.
 
   /** The per-certificate rules that hold wherever the certificate sits in the path. */
-  private static void checkCertificate(X509Certificate certificate, Role role) throws X509SvidRejectedException {
-    String which = describe(role);
+  private static void checkCertificate(X509Certificate certificate, Role role, String which)
+      throws X509SvidRejectedException {
     if (certificate.getVersion() != 3) {
       throw malformed(which + " is an X.509 v" + certificate.getVersion() + " certificate (v3 is required)");
     }
@@ -292,10 +292,9 @@ final class PathValidator {
   /**
    * The trust anchor's own rules: PKIX treats an anchor as a bare name and key and looks at nothing else, but a root
    * whose certificate says it is not a CA, may not sign certificates, has expired, restricts key purposes or carries
-   * an extension we do not understand is not a root we should trust. Returns whether the anchor is self-signed
-   * (signed by its own key, whatever issuer name it gives).
+   * an extension we do not understand is not a root we should trust.
    */
-  private static boolean checkAnchor(X509Certificate anchor, Instant now) throws X509SvidRejectedException {
+  private static void checkAnchor(X509Certificate anchor, Instant now) throws X509SvidRejectedException {
     Set<String> critical = anchor.getCriticalExtensionOIDs();
     if (critical != null) {
       for (String oid : critical) {
@@ -325,23 +324,16 @@ final class PathValidator {
       throw new X509SvidRejectedException(Reason.NOT_YET_VALID,
           "the root is not valid before " + anchor.getNotBefore().toInstant());
     }
-    checkCertificate(anchor, Role.ANCHOR);
-    boolean selfSigned = isSignedByOwnKey(anchor);
-    if (!selfSigned && anchor.getExtensionValue(NAME_CONSTRAINTS) != null) {
-      throw new X509SvidRejectedException(Reason.NAME_CONSTRAINT_VIOLATION,
-          "the root has name constraints but is not self-signed, so they cannot be enforced");
-    }
-    return selfSigned;
+    checkCertificate(anchor, Role.ANCHOR, "the root");
   }
 
   /** RSA of at least 2048 bits (a whole number of bytes), EC on a named NIST curve, or EdDSA. */
   private static void checkKey(X509Certificate certificate, String which) throws X509SvidRejectedException {
     SubjectPublicKeyInfo info;
     try {
-      // The key as encoded in the certificate: the JDK's key object may have re-encoded explicit curve parameters.
-      info = TBSCertificate.getInstance(certificate.getTBSCertificate()).getSubjectPublicKeyInfo();
-    } catch (CertificateEncodingException | RuntimeException e) {
-      throw malformed(which + " cannot be parsed");
+      info = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded());
+    } catch (RuntimeException e) {
+      throw malformed(which + " has a public key that cannot be parsed");
     }
     String algorithm = info.getAlgorithm().getAlgorithm().getId();
     if (RSA_ENCRYPTION.equals(algorithm) || RSASSA_PSS.equals(algorithm)) {
@@ -408,7 +400,8 @@ final class PathValidator {
     if (claimsSelfSigned && isSignedByOwnKey(certificate)
         && (aki.getAuthorityCertIssuer() != null || aki.getAuthorityCertSerialNumber() != null
             || !Arrays.equals(aki.getKeyIdentifier(), ski))) {
-      throw malformed(which + " is self-signed but its authority key identifier is not its own key identifier");
+      throw malformed(which + " is self-signed, so its authority key identifier may only repeat its own key "
+          + "identifier");
     }
   }
 
@@ -483,7 +476,7 @@ final class PathValidator {
       }
       if (purposes.isEmpty() || !purposes.containsAll(needed)) {
         throw new X509SvidRejectedException(Reason.BAD_EXTENDED_KEY_USAGE,
-            "intermediate " + i + " restricts key purposes to " + purposes + ", which excludes the leaf's " + needed);
+            which(i) + " restricts key purposes to " + purposes + ", which excludes the leaf's " + needed);
       }
     }
   }
@@ -497,19 +490,24 @@ final class PathValidator {
    * form (RFC 5280 §4.2.1.10: process the constraint or reject), and wildcard DNS names of the leaf judged by every
    * name they can stand for, not as the literal string "*.example.com".
    */
-  private static void checkNameConstraints(List<X509Certificate> path, X509Certificate anchor)
-      throws X509SvidRejectedException {
+  private static void checkNameConstraints(List<X509Certificate> path, X509Certificate anchor,
+      boolean anchorSelfSigned) throws X509SvidRejectedException {
     List<NameConstraints> above = new ArrayList<>();
     long constraintsAbove = 0;
     long checks = 0;
     NameConstraints anchorConstraints = nameConstraints(anchor, "the root");
+    if (anchorConstraints != null && !anchorSelfSigned) {
+      // Only a root signed by its own key can be handed to the JDK as the top of the path (see pkix).
+      throw new X509SvidRejectedException(Reason.NAME_CONSTRAINT_VIOLATION,
+          "the root has name constraints but is not self-signed, so they cannot be enforced");
+    }
     if (anchorConstraints != null) {
       above.add(anchorConstraints);
       constraintsAbove += count(anchorConstraints);
     }
     for (int i = path.size() - 1; i >= 0; i--) {
       X509Certificate certificate = path.get(i);
-      String which = describe(i == 0 ? Role.LEAF : Role.INTERMEDIATE);
+      String which = which(i);
       // RFC 5280 §6.1.3 (b)-(c): self-issued intermediates are exempt, the last certificate never is.
       boolean constrained = i == 0 || !certificate.getSubjectX500Principal()
           .equals(certificate.getIssuerX500Principal());
@@ -776,7 +774,7 @@ final class PathValidator {
       CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(certificates);
       CertPathValidator.getInstance("PKIX").validate(certPath, parameters);
     } catch (CertPathValidatorException e) {
-      throw new X509SvidRejectedException(reasonOf(e), describe(e));
+      throw new X509SvidRejectedException(reasonOf(e), describe(e, path.size()));
     } catch (InvalidAlgorithmParameterException | NoSuchAlgorithmException | CertificateException
         | RuntimeException e) {
       // RuntimeException: the JDK throws UnsupportedOperationException for some name forms, among others.
@@ -807,9 +805,11 @@ final class PathValidator {
     return Reason.UNTRUSTED_CHAIN;
   }
 
-  private static String describe(CertPathValidatorException e) {
+  /** The JDK's message and which certificate it is about: index {@code pathSize} is the root, when it was added. */
+  private static String describe(CertPathValidatorException e, int pathSize) {
     String message = e.getMessage();
-    String at = e.getIndex() >= 0 ? " (certificate " + e.getIndex() + " of the path)" : "";
+    int index = e.getIndex();
+    String at = index < 0 ? "" : " (" + (index == pathSize ? "the root" : which(index)) + ")";
     return (message == null ? "path validation failed" : message) + at;
   }
 
@@ -878,15 +878,9 @@ final class PathValidator {
     return ASN1OctetString.getInstance(name.getName()).getOctets();
   }
 
-  private static String describe(Role role) {
-    switch (role) {
-      case LEAF:
-        return "the leaf";
-      case INTERMEDIATE:
-        return "an intermediate";
-      default:
-        return "the root";
-    }
+  /** How messages name the certificate at {@code index} of the path (0 is the leaf). */
+  private static String which(int index) {
+    return index == 0 ? "the leaf" : "intermediate " + index;
   }
 
   private static X509SvidRejectedException malformed(String message) {
