@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lanyard demo on the embedded authority: builds the CLI, then walks through an authority's life:
 # create it, publish its bundle, mint short-lived JWT-SVIDs for one service calling another, verify them
-# (accepted and rejected, with reasons), inspect one, and rotate the signing key without breaking tokens in flight.
+# (accepted and rejected, with reasons), inspect one, rotate the signing key without breaking tokens in flight,
+# and issue and verify an X.509-SVID for mutual TLS.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -62,4 +63,19 @@ echo "bundle now holds $(grep -o '"kid"' "$work/bundle.json" | wc -l) keys: the 
 echo "the token minted before rotation still verifies:"
 lanyard jwt verify --trust-domain example.org --bundle "$work/bundle.json" \
   --audience spiffe://example.org/payments --token "$token"
+step "10. orders gets an X.509-SVID for mutual TLS (key.pem is mode 0600)"
+lanyard x509 issue --authority "$work/authority" --spiffe-id spiffe://example.org/orders --ttl 1h \
+  --out "$work/orders-svid" >/dev/null
+ls -l "$work/orders-svid" | sed 1d | awk '{print "  " $1 "  " $NF}'
+lanyard x509 inspect --cert "$work/orders-svid/svid.pem" | head -8
+
+step "11. payments verifies the certificate chain against the authority's roots (exit 0)"
+lanyard authority bundle --dir "$work/authority" --format pem > "$work/roots.pem"
+lanyard x509 verify --trust-domain example.org --bundle "$work/roots.pem" --chain "$work/orders-svid/svid.pem"
+
+step "12. ...and a verifier for another trust domain refuses it (exit 1)"
+set +e
+lanyard x509 verify --trust-domain other.org --bundle "$work/roots.pem" --chain "$work/orders-svid/svid.pem"
+echo "exit code $?"
+set -e
 printf '\nDemo complete.\n'
