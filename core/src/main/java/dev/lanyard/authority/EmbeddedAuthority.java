@@ -460,6 +460,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       notBefore = caNotBefore;
     }
     Instant notAfter = capped(now.plus(lifetime), ca);
+    if (!notAfter.isAfter(now)) {
+      throw new IllegalStateException("the active CA has expired (at " + ca.notAfter
+          + "); configure a valid upstream CA");
+    }
     X509Certificate leaf = Certificates.leafCertificate(publicKey, subject, dnsNames, ca.certificate(),
         ca.keyPair.getPrivate(), notBefore, notAfter);
     // Leaf, then intermediates up to but not including the root the bundle publishes.
@@ -596,6 +600,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       if (key == s.active(kind)) {
         throw new IllegalStateException("key " + keyId + " is active; taint it (or rotate) before revoking it");
       }
+      if (kind == Kind.X509_CA && upstream != null) {
+        throw new IllegalStateException("the bundle's root is the upstream CA, so removing intermediate " + keyId
+            + " would not stop its SVIDs verifying; revoke it at the upstream CA, or taint it and let them expire");
+      }
       if (kind == Kind.JWT) {
         revocations.revokeKey(keyId);
       }
@@ -636,6 +644,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       changed = true;
     }
     Duration life = settings.lifetime(kind);
+    if (active != null && now.isBefore(active.notAfter) && !now.isBefore(longestPossibleNotAfter(kind, now)
+        .minus(maxTtl))) {
+      // A new key could live no longer than this one (an upstream CA about to expire caps them all): keep issuing
+      // with the current one, capped at its expiry, rather than churning out unpublished keys every minute.
+      return changed;
+    }
     if (active == null || !now.isBefore(active.notAfter.minus(maxTtl))) {
       // No usable active key: activate the prepared one, or a fresh one (first start, or a long pause).
       if (active != null) {
@@ -668,6 +682,18 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     if (!clock.instant().isBefore(nextMaintenance)) {
       maintain();
     }
+  }
+
+  /** The latest notAfter a key of this kind made now could have. */
+  private Instant longestPossibleNotAfter(Kind kind, Instant now) {
+    Instant end = now.plus(settings.lifetime(kind));
+    if (kind == Kind.X509_CA && upstream != null) {
+      Instant upstreamEnd = upstream.chain.get(0).getNotAfter().toInstant();
+      if (upstreamEnd.isBefore(end)) {
+        end = upstreamEnd;
+      }
+    }
+    return end;
   }
 
   private SigningKey newKey(Kind kind, Instant now) {
@@ -861,6 +887,15 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     public EmbeddedAuthority build() {
       Settings settings = new Settings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl, maxJwtSvidTtl,
           bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
+      if (upstream != null) {
+        X509Certificate upstreamCert = upstream.chain.get(0);
+        Instant now = clock.instant();
+        if (!now.isBefore(upstreamCert.getNotAfter().toInstant())
+            || now.isBefore(upstreamCert.getNotBefore().toInstant())) {
+          throw new IllegalArgumentException("the upstream CA certificate is not valid now (valid "
+              + upstreamCert.getNotBefore().toInstant() + " to " + upstreamCert.getNotAfter().toInstant() + ")");
+        }
+      }
       AuthorityStore store = directory == null ? null : AuthorityStore.create(directory);
       EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0,
           List.of());
