@@ -37,7 +37,9 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   private final boolean ownsScheduler;
   private final CopyOnWriteArrayList<Consumer<X509Svid>> listeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
+  private final Object renewal = new Object();
   private volatile X509Svid current;
+  private volatile Instant obtainedAt;
   private ScheduledFuture<?> next;
   private Duration retryDelay = FIRST_RETRY;
   private boolean closed;
@@ -54,6 +56,7 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
       return t;
     });
     this.current = issuer.issue(subject, ttl);
+    this.obtainedAt = clock.instant();
     synchronized (lock) {
       schedule(renewalDelay(current));
     }
@@ -68,7 +71,12 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   public X509Svid current() {
     X509Svid svid = current;
     if (!issuer.isUsable(svid)) {
-      renewNow();
+      // One renewal for all the callers that notice at once: the others find a new SVID when they get the lock.
+      synchronized (renewal) {
+        if (current == svid) {
+          renewNow();
+        }
+      }
       return current;
     }
     return svid;
@@ -89,8 +97,10 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
    */
   public boolean renewNow() {
     X509Svid fresh;
+    Instant issuedAt;
     try {
       fresh = issuer.issue(subject, ttl);
+      issuedAt = clock.instant();
     } catch (RuntimeException e) {
       synchronized (lock) {
         Duration delay = retryDelay;
@@ -107,6 +117,7 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
     }
     synchronized (lock) {
       current = fresh;
+      obtainedAt = issuedAt;
       retryDelay = FIRST_RETRY;
       schedule(renewalDelay(fresh));
     }
@@ -120,10 +131,14 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
     return true;
   }
 
-  /** When the current SVID will be renewed, about half way through its life. */
+  /**
+   * When the current SVID will be renewed: about half way through the life it had when it was obtained (its notBefore
+   * is backdated for clock skew, so it is not the start).
+   */
   private Duration renewalDelay(X509Svid svid) {
     double fraction = 0.5 + ThreadLocalRandom.current().nextDouble(-0.1, 0.1);
-    Instant at = svid.notBefore().plusMillis((long) (svid.lifetime().toMillis() * fraction));
+    Instant start = obtainedAt;
+    Instant at = start.plusMillis((long) (Duration.between(start, svid.expiresAt()).toMillis() * fraction));
     Duration delay = Duration.between(clock.instant(), at);
     return delay.isNegative() ? Duration.ZERO : delay;
   }

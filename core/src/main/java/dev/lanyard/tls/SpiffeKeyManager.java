@@ -6,22 +6,29 @@ import java.net.Socket;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * A key manager that presents the workload's current X.509-SVID, as client and as server.
  *
- * <p>The alias names the SVID by serial number, and the two SVIDs most recently served are remembered, so that the
- * chain and the key JSSE asks for separately always belong together even when a rotation happens mid-handshake.
+ * <p>The alias names the SVID by serial number, and the SVIDs most recently served are remembered, so that the chain
+ * and the key JSSE asks for separately always belong together even when rotations happen mid-handshake.
  */
 final class SpiffeKeyManager extends X509ExtendedKeyManager {
   private static final String PREFIX = "lanyard-svid-";
 
+  /** SVIDs served recently, by alias, so a handshake that chose an alias before a rotation still finds its key. */
+  private static final int REMEMBERED = 16;
+
   private final X509SvidSource source;
-  private volatile X509Svid latest;
-  private volatile X509Svid previous;
+  private final ConcurrentHashMap<String, X509Svid> served = new ConcurrentHashMap<>();
 
   SpiffeKeyManager(X509SvidSource source) {
     this.source = Objects.requireNonNull(source, "source");
@@ -29,14 +36,23 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
 
   private String currentAlias(String[] keyTypes) {
     X509Svid svid = source.current();
-    if (svid != latest) {
-      previous = latest;
-      latest = svid;
-    }
     if (keyTypes != null && !matches(svid, keyTypes)) {
       return null;
     }
-    return PREFIX + svid.serial();
+    String alias = PREFIX + svid.serial();
+    if (served.putIfAbsent(alias, svid) == null && served.size() > REMEMBERED) {
+      forgetOldest();
+    }
+    return alias;
+  }
+
+  /** Drops the SVIDs that expire first, keeping the most recent ones. */
+  private void forgetOldest() {
+    List<Map.Entry<String, X509Svid>> entries = new ArrayList<>(served.entrySet());
+    entries.sort(Comparator.comparing(e -> e.getValue().expiresAt()));
+    for (int i = 0; i < entries.size() - REMEMBERED; i++) {
+      served.remove(entries.get(i).getKey(), entries.get(i).getValue());
+    }
   }
 
   private static boolean matches(X509Svid svid, String[] keyTypes) {
@@ -54,10 +70,9 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
     if (alias == null) {
       return null;
     }
-    for (X509Svid candidate : new X509Svid[] {latest, previous}) {
-      if (candidate != null && alias.equals(PREFIX + candidate.serial())) {
-        return candidate;
-      }
+    X509Svid svid = served.get(alias);
+    if (svid != null) {
+      return svid;
     }
     X509Svid current = source.current();
     return alias.equals(PREFIX + current.serial()) ? current : null;
@@ -109,6 +124,6 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String toString() {
-    return "SpiffeKeyManager[" + latest + "]";
+    return "SpiffeKeyManager[" + source + "]";
   }
 }

@@ -11,6 +11,8 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -66,24 +68,45 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
     check(chain);
+    notResumable(socket);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
     check(chain);
+    notResumable(socket);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
     check(chain);
+    notResumable(engine == null ? null : engine.getHandshakeSession());
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
     check(chain);
+    notResumable(engine == null ? null : engine.getHandshakeSession());
+  }
+
+  private static void notResumable(Socket socket) {
+    if (socket instanceof SSLSocket) {
+      notResumable(((SSLSocket) socket).getHandshakeSession());
+    }
+  }
+
+  /**
+   * A resumed session skips certificate verification, so a peer whose SVID rotated, or whose CA was revoked, would
+   * go unchecked for as long as the session cache keeps it. SVIDs are short-lived: every connection made with
+   * Lanyard's managers does a full handshake. (The current connection keeps its session.)
+   */
+  private static void notResumable(SSLSession session) {
+    if (session != null) {
+      session.invalidate();
+    }
   }
 
   /** None listed: the peer chooses its SVID, and this manager decides by SPIFFE ID. */
