@@ -63,7 +63,9 @@ public final class Policy {
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(sourceName, "sourceName");
     Builder builder = new Builder();
-    String[] lines = text.split("\r?\n", -1);
+    // A byte-order mark some editors write would otherwise glue itself to the first method.
+    String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+    String[] lines = body.split("\r?\n", -1);
     for (int i = 0; i < lines.length; i++) {
       builder.addLine(lines[i], sourceName, i + 1);
     }

@@ -1,6 +1,7 @@
 package dev.lanyard.x509;
 
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.InvalidAlgorithmParameterException;
@@ -455,7 +456,7 @@ final class PathValidator {
       if (access.getAccessDescriptions().length == 0) {
         throw malformed(which + " has an empty authority information access");
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw malformed(which + " has an authority information access that cannot be parsed");
     }
   }
@@ -605,14 +606,15 @@ final class PathValidator {
     try {
       constraints = NameConstraints.getInstance(
           ASN1Primitive.fromByteArray(ASN1OctetString.getInstance(extension).getOctets()));
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw new X509SvidRejectedException(Reason.NAME_CONSTRAINT_VIOLATION,
           which + " has name constraints that cannot be parsed");
     }
     GeneralSubtree[] permitted = constraints.getPermittedSubtrees();
     GeneralSubtree[] excluded = constraints.getExcludedSubtrees();
-    if ((permitted == null || permitted.length == 0) && (excluded == null || excluded.length == 0)
-        || permitted != null && permitted.length == 0 || excluded != null && excluded.length == 0) {
+    // One of the two must be present, and a GeneralSubtrees is SIZE (1..MAX).
+    if (permitted == null && excluded == null || permitted != null && permitted.length == 0
+        || excluded != null && excluded.length == 0) {
       throw new X509SvidRejectedException(Reason.NAME_CONSTRAINT_VIOLATION,
           which + " has name constraints with an empty list of subtrees");
     }
@@ -853,7 +855,7 @@ final class PathValidator {
         throw malformed(which + " has an empty subject alternative name");
       }
       return names;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       throw malformed(which + " has a subject alternative name that cannot be parsed");
     }
   }

@@ -687,7 +687,8 @@ class RotatingX509SvidSourceTest {
         assertThat(rotated.await(10, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(500);
         assertThat(at.size()).as("rotations within half a second of the first").isEqualTo(1);
-        assertThat(Duration.ofNanos(at.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(1_500));
+        // notAfter has whole-second precision, so the 4 s life may be as short as 3 s: 40 % of that is 1.2 s.
+        assertThat(Duration.ofNanos(at.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(1_000));
       });
     } finally {
       real.shutdownNow();

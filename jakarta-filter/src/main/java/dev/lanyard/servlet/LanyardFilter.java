@@ -312,7 +312,7 @@ public final class LanyardFilter implements Filter {
           return;
         default:
           record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, rule)
-              .reason(rule == null ? "NO_RULE_ALLOWS_CALLER" : "DENIED"));
+              .reason("NO_RULE_ALLOWS_CALLER"));
           respond(response, 403, null, "forbidden", "The caller is not allowed here");
       }
     }
@@ -485,40 +485,51 @@ public final class LanyardFilter implements Filter {
 
     private Builder() {}
 
+    private static void unset(Object current, String what) {
+      if (current != null) {
+        throw new IllegalStateException(what + " was already set");
+      }
+    }
+
     /** The trust domain whose bundle verifies callers (also the realm of challenges). */
     public Builder trustDomain(TrustDomain trustDomain) {
+      unset(this.trustDomain, "trust domain");
       this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
       return this;
     }
 
     /** The audience tokens must carry (usually this service's SPIFFE ID). */
     public Builder audience(String audience) {
+      unset(this.audience, "audience");
       this.audience = Objects.requireNonNull(audience, "audience");
       return this;
     }
 
     /** Where trust bundles come from. */
     public Builder bundleSource(BundleSource bundleSource) {
+      unset(this.bundleSource, "bundle source");
       this.bundleSource = Objects.requireNonNull(bundleSource, "bundleSource");
       return this;
     }
 
-    /** A fixed policy. */
+    /** A fixed policy. Only one of policy, policyFile and policySupplier may be set. */
     public Builder policy(Policy policy) {
       Objects.requireNonNull(policy, "policy");
-      this.policy = () -> policy;
-      return this;
+      return policySupplier(() -> policy);
     }
 
-    /** A watched policy file. */
+    /** A watched policy file. Only one of policy, policyFile and policySupplier may be set. */
     public Builder policyFile(PolicyFile policyFile) {
       Objects.requireNonNull(policyFile, "policyFile");
-      this.policy = policyFile::current;
-      return this;
+      return policySupplier(policyFile::current);
     }
 
-    /** Any source of the current policy (called once per request; must be fast). */
+    /**
+     * Any source of the current policy (called once per request; must be fast). Only one of policy, policyFile and
+     * policySupplier may be set.
+     */
     public Builder policySupplier(Supplier<Policy> policy) {
+      unset(this.policy, "the policy");
       this.policy = Objects.requireNonNull(policy, "policy");
       return this;
     }
@@ -536,7 +547,11 @@ public final class LanyardFilter implements Filter {
 
     /** The allowed clock skew (default 30 s, at most 5 min). */
     public Builder clockSkew(Duration clockSkew) {
-      this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew");
+      Objects.requireNonNull(clockSkew, "clockSkew");
+      if (clockSkew.isNegative() || clockSkew.compareTo(JwtSvidVerifier.Builder.MAX_CLOCK_SKEW) > 0) {
+        throw new IllegalArgumentException("clock skew must be between 0 and 5m");
+      }
+      this.clockSkew = clockSkew;
       return this;
     }
 
@@ -548,6 +563,7 @@ public final class LanyardFilter implements Filter {
 
     /** Revocations to honour (share the authority's or the process's list). */
     public Builder revocations(RevocationList revocations) {
+      unset(this.revocations, "revocations");
       this.revocations = Objects.requireNonNull(revocations, "revocations");
       return this;
     }
