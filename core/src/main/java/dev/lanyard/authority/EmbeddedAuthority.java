@@ -197,6 +197,13 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private final Object lock = new Object();
   private volatile State state;
   private volatile Instant nextMaintenance;
+  private final BundleSource bundleSource = td -> {
+    if (!trustDomain().equals(td)) {
+      return Optional.empty();
+    }
+    maintainIfDue();
+    return state.bundleOptional;
+  };
 
   private EmbeddedAuthority(TrustDomain trustDomain, Settings settings, Upstream upstream, Clock clock,
       AuthorityStore store, long sequence, List<SigningKey> keys) {
@@ -248,15 +255,11 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return state.bundle;
   }
 
-  /** A live bundle source: always this authority's current bundle, for its own trust domain only. */
+  /**
+   * A live bundle source (always the same instance): this authority's current bundle, for its own trust domain only.
+   */
   public BundleSource bundleSource() {
-    return td -> {
-      if (!trustDomain.equals(td)) {
-        return Optional.empty();
-      }
-      maintainIfDue();
-      return state.bundleOptional;
-    };
+    return bundleSource;
   }
 
   /** The revocations of this authority; build verifiers with it so that revocation reaches them at once. */

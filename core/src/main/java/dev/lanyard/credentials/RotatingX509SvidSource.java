@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +42,7 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   private volatile X509Svid current;
   private volatile Instant obtainedAt;
   private ScheduledFuture<?> next;
+  private volatile Instant nextRenewal;
   private Duration retryDelay = FIRST_RETRY;
   private boolean closed;
 
@@ -151,7 +153,15 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
     if (next != null) {
       next.cancel(false);
     }
+    nextRenewal = clock.instant().plus(delay);
     next = scheduler.schedule(this::renewNow, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /** When the next renewal (or retry) is scheduled, unless the source is closed. */
+  public Optional<Instant> nextRenewal() {
+    synchronized (lock) {
+      return closed ? Optional.empty() : Optional.ofNullable(nextRenewal);
+    }
   }
 
   /** Stops renewing. */

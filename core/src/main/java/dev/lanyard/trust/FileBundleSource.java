@@ -32,6 +32,7 @@ public final class FileBundleSource implements BundleSource {
   private final Object lock = new Object();
   private volatile Optional<TrustBundle> bundle;
   private volatile Instant nextCheck;
+  private volatile Instant loadedAt;
   private String version;
   private String failedVersion;
 
@@ -43,7 +44,8 @@ public final class FileBundleSource implements BundleSource {
     String v = version();
     this.bundle = Optional.of(read());
     this.version = v;
-    this.nextCheck = clock.instant().plus(checkInterval);
+    this.loadedAt = clock.instant();
+    this.nextCheck = loadedAt.plus(checkInterval);
   }
 
   /**
@@ -99,6 +101,7 @@ public final class FileBundleSource implements BundleSource {
       try {
         TrustBundle fresh = read();
         bundle = Optional.of(fresh);
+        loadedAt = clock.instant();
         version = current;
         failedVersion = null;
         LOG.info("trust bundle of {} reloaded from {}: {}", trustDomain, file, fresh);
@@ -135,6 +138,11 @@ public final class FileBundleSource implements BundleSource {
           skipped.keyId().map(k -> " (kid " + k + ")").orElse(""), skipped.reason());
     }
     return parsed;
+  }
+
+  /** When the bundle now served was read from the file. */
+  public Instant lastLoaded() {
+    return loadedAt;
   }
 
   @Override

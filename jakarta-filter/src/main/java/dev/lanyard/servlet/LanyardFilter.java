@@ -7,6 +7,7 @@ import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;
 import dev.lanyard.policy.Caller;
+import dev.lanyard.policy.Challenge;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyException;
@@ -32,7 +33,6 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
@@ -260,14 +260,13 @@ public final class LanyardFilter implements Filter {
       } catch (IllegalStateException twoHeaders) {
         record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST).request(method, path)
             .reason("MULTIPLE_AUTHORIZATION_HEADERS"));
-        respond(response, 400, "Bearer error=\"invalid_request\"", "invalid_request",
-            "Send exactly one Authorization header");
+        respond(response, Challenge.invalidRequest("Send exactly one Authorization header"));
         return;
       }
       X509Certificate[] certificates = clientCertificates(request);
       if (token == null && certificates == null) {
         record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAUTHENTICATED).request(method, path));
-        respond(response, 401, "Bearer realm=\"" + realm + "\"", "unauthorized", "A credential is required");
+        respond(response, Challenge.unauthenticated(realm));
         return;
       }
       Caller caller;
@@ -292,7 +291,7 @@ public final class LanyardFilter implements Filter {
         LOG.warn("trust bundle unavailable: {}", e.getMessage());
         record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAVAILABLE).request(method, path)
             .reason("BUNDLE_UNAVAILABLE"));
-        respond(response, 503, null, "temporarily_unavailable", "Trust cannot be established right now");
+        respond(response, Challenge.unavailable());
         return;
       }
       Decision decision = current.decide(method, path, caller);
@@ -306,14 +305,12 @@ public final class LanyardFilter implements Filter {
         case INSUFFICIENT_SCOPE:
           record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, caller, method, path, rule)
               .reason("missing " + String.join(" ", decision.missingScopes())));
-          respond(response, 403, "Bearer error=\"insufficient_scope\", scope=\""
-              + String.join(" ", decision.missingScopes()) + "\"", "insufficient_scope",
-              "The credential lacks required scopes");
+          respond(response, Challenge.insufficientScope(decision.missingScopes()));
           return;
         default:
           record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, rule)
               .reason("NO_RULE_ALLOWS_CALLER"));
-          respond(response, 403, null, "forbidden", "The caller is not allowed here");
+          respond(response, Challenge.forbidden());
       }
     }
 
@@ -341,8 +338,7 @@ public final class LanyardFilter implements Filter {
     }
 
     private void rejected(HttpServletResponse response, String description) throws IOException {
-      respond(response, 401, "Bearer error=\"invalid_token\", error_description=\"" + description + "\"",
-          "invalid_token", description);
+      respond(response, Challenge.invalidToken(description));
     }
 
     private void record(AuditEvent.Builder event) {
@@ -373,8 +369,11 @@ public final class LanyardFilter implements Filter {
     }
   }
 
-  /** The path within the application: servlet path plus path info (decoded and normalised by the container). */
-  static String pathOf(HttpServletRequest request) {
+  /**
+   * The path within the application that policy decides on: servlet path plus path info (decoded and normalised by
+   * the container). Public for other adapters.
+   */
+  public static String pathOf(HttpServletRequest request) {
     String servletPath = request.getServletPath();
     String pathInfo = request.getPathInfo();
     String path = (servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo);
@@ -409,18 +408,15 @@ public final class LanyardFilter implements Filter {
     return null;
   }
 
-  private static void respond(HttpServletResponse response, int status, String challenge, String error,
-      String description) throws IOException {
+  /** Writes a refusal: status, challenge, no-store, and the small JSON body. Public for other adapters. */
+  public static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
     response.resetBuffer();
-    response.setStatus(status);
-    if (challenge != null) {
-      response.setHeader("WWW-Authenticate", challenge);
-    }
+    response.setStatus(challenge.status());
+    challenge.wwwAuthenticate().ifPresent(value -> response.setHeader("WWW-Authenticate", value));
     response.setHeader("Cache-Control", "no-store");
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    byte[] body = ("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] body = challenge.body();
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
   }

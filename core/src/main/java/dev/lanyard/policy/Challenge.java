@@ -1,0 +1,90 @@
+package dev.lanyard.policy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The HTTP answer to a refused request, the same for every adapter: status, {@code WWW-Authenticate} challenge
+ * (RFC 6750) and a small JSON body. Descriptions are fixed texts, never anything from the request.
+ */
+public final class Challenge {
+  private final int status;
+  private final String wwwAuthenticate;
+  private final String error;
+  private final String description;
+
+  private Challenge(int status, String wwwAuthenticate, String error, String description) {
+    this.status = status;
+    this.wwwAuthenticate = wwwAuthenticate;
+    this.error = error;
+    this.description = description;
+  }
+
+  /** 401, no credential: {@code Bearer realm="<realm>"}. */
+  public static Challenge unauthenticated(String realm) {
+    return new Challenge(401, "Bearer realm=\"" + Objects.requireNonNull(realm, "realm") + "\"", "unauthorized",
+        "A credential is required");
+  }
+
+  /**
+   * 401, credential rejected: {@code Bearer error="invalid_token", error_description="<description>"}.
+   *
+   * @param description a fixed text for the reason (e.g. a rejection reason's {@code description()})
+   */
+  public static Challenge invalidToken(String description) {
+    Objects.requireNonNull(description, "description");
+    return new Challenge(401, "Bearer error=\"invalid_token\", error_description=\"" + description + "\"",
+        "invalid_token", description);
+  }
+
+  /** 403, caller allowed but scopes missing: {@code Bearer error="insufficient_scope", scope="<missing>"}. */
+  public static Challenge insufficientScope(Collection<String> missingScopes) {
+    String scopes = String.join(" ", missingScopes);
+    return new Challenge(403, "Bearer error=\"insufficient_scope\", scope=\"" + scopes + "\"", "insufficient_scope",
+        "The credential lacks required scopes");
+  }
+
+  /** 403, caller not allowed (or no rule matches): no challenge. */
+  public static Challenge forbidden() {
+    return new Challenge(403, null, "forbidden", "The caller is not allowed here");
+  }
+
+  /** 400, e.g. two Authorization headers: {@code Bearer error="invalid_request"}. */
+  public static Challenge invalidRequest(String description) {
+    return new Challenge(400, "Bearer error=\"invalid_request\"", "invalid_request",
+        Objects.requireNonNull(description, "description"));
+  }
+
+  /** 503, trust cannot be established for an infrastructure reason: no challenge. */
+  public static Challenge unavailable() {
+    return new Challenge(503, null, "temporarily_unavailable", "Trust cannot be established right now");
+  }
+
+  /** The HTTP status. */
+  public int status() {
+    return status;
+  }
+
+  /** The {@code WWW-Authenticate} header value, if the answer has one. */
+  public Optional<String> wwwAuthenticate() {
+    return Optional.ofNullable(wwwAuthenticate);
+  }
+
+  /** The RFC 6750 error code. */
+  public String error() {
+    return error;
+  }
+
+  /** The JSON body: {@code {"error":…,"error_description":…}}, UTF-8. */
+  public byte[] body() {
+    return ("{\"error\":\"" + error + "\",\"error_description\":\"" + description + "\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return "Challenge[" + status + ", " + error + "]";
+  }
+}

@@ -1,0 +1,102 @@
+package dev.lanyard.spring;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A service this one calls ({@code lanyard.client.targets.<name>}): where it is, and what token it gets. A request
+ * URL matches when scheme, host and port are the same and its path is the target's path or lies under it (segment by
+ * segment: {@code /api} covers {@code /api} and {@code /api/x}, not {@code /apix}). Paths with dot segments, encoded
+ * dots or encoded slashes never match, so a token cannot be steered to another path by path tricks.
+ */
+final class ClientTarget {
+  private final String name;
+  private final String scheme;
+  private final String host;
+  private final int port;
+  private final String path;
+  private final String audience;
+  private final List<String> scopes;
+
+  private ClientTarget(String name, String scheme, String host, int port, String path, String audience,
+      List<String> scopes) {
+    this.name = name;
+    this.scheme = scheme;
+    this.host = host;
+    this.port = port;
+    this.path = path;
+    this.audience = audience;
+    this.scopes = scopes;
+  }
+
+  /** A target from its checked base URL (http or https, with a host). */
+  static ClientTarget of(String name, URI url, String audience, List<String> scopes) {
+    String scheme = url.getScheme().toLowerCase(Locale.ROOT);
+    String path = url.getRawPath() == null ? "" : url.getRawPath();
+    while (path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    return new ClientTarget(name, scheme, url.getHost().toLowerCase(Locale.ROOT), port(scheme, url.getPort()), path,
+        audience, List.copyOf(scopes));
+  }
+
+  String name() {
+    return name;
+  }
+
+  String audience() {
+    return audience;
+  }
+
+  List<String> scopes() {
+    return scopes;
+  }
+
+  /** How specific the target is: longer paths win when several match. */
+  int specificity() {
+    return path.length();
+  }
+
+  /** True when a request to {@code uri} goes to this target. */
+  boolean matches(URI uri) {
+    if (uri == null || uri.getScheme() == null || uri.getHost() == null) {
+      return false;
+    }
+    String requestScheme = uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!requestScheme.equals(scheme) || !uri.getHost().toLowerCase(Locale.ROOT).equals(host)
+        || port(requestScheme, uri.getPort()) != port) {
+      return false;
+    }
+    String requestPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (!isClean(requestPath)) {
+      return false;
+    }
+    return path.isEmpty() || requestPath.equals(path) || requestPath.startsWith(path + "/");
+  }
+
+  private static boolean isClean(String rawPath) {
+    String lower = rawPath.toLowerCase(Locale.ROOT);
+    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || lower.contains("\\")) {
+      return false;
+    }
+    for (String segment : rawPath.split("/", -1)) {
+      if (segment.equals(".") || segment.equals("..")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int port(String scheme, int port) {
+    if (port >= 0) {
+      return port;
+    }
+    return scheme.equals("https") ? 443 : 80;
+  }
+
+  @Override
+  public String toString() {
+    return "ClientTarget[" + name + ", " + scheme + "://" + host + ":" + port + path + ", audience=" + audience + "]";
+  }
+}

@@ -1,0 +1,239 @@
+package dev.lanyard.spring;
+
+import dev.lanyard.audit.AuditSink;
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.servlet.LanyardFilter;
+import dev.lanyard.trust.BundleSource;
+import jakarta.servlet.Filter;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.boot.restclient.RestTemplateCustomizer;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.http.client.ClientHttpRequestInterceptor;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.userdetails.UserDetailsService;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
+
+/**
+ * Auto-configuration of Lanyard from {@code lanyard.*} properties ({@link LanyardProperties}).
+ *
+ * <ul>
+ *   <li>Identity: the embedded authority ({@code lanyard.identity.source=embedded}, persisted with
+ *       {@code lanyard.authority.dir}), unless the application declares a {@link LanyardIdentity} (or an
+ *       {@link EmbeddedAuthority}) bean.</li>
+ *   <li>Trust: the identity's bundle, or {@code lanyard.bundle} (file or http(s) URL), unless the application declares
+ *       a {@link BundleSource} bean.</li>
+ *   <li>Inbound, in a servlet web application: with Spring Security, a {@code SecurityFilterChain} running Lanyard
+ *       (backing off when the application declares its own chain, which can add Lanyard with
+ *       {@link LanyardSecurityConfigurer}); without it, {@code LanyardFilter} registered for every request.</li>
+ *   <li>Outbound: a {@code RestClient} customizer and a {@code RestTemplate} customizer attaching tokens for
+ *       {@code lanyard.client.targets}.</li>
+ *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
+ *       SVID rotates.</li>
+ *   <li>Operations: the {@code lanyard} actuator endpoint and health indicator.</li>
+ * </ul>
+ */
+@AutoConfiguration(beforeName = {
+    "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
+    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration"})
+@ConditionalOnClass(EmbeddedAuthority.class)
+@ConditionalOnBooleanProperty(name = "lanyard.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(LanyardProperties.class)
+public final class LanyardAutoConfiguration {
+  private static final Logger LOG = LoggerFactory.getLogger(LanyardAutoConfiguration.class);
+  /** The order of the plain servlet filter: where Spring Security's chain runs by default. */
+  static final int FILTER_ORDER = -100;
+
+  @Bean
+  @ConditionalOnMissingBean
+  LanyardSettings lanyardSettings(LanyardProperties properties, ResourceLoader resourceLoader) {
+    return LanyardSettings.of(properties, resourceLoader);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  BundleSource lanyardBundleSource(LanyardSettings settings, LanyardIdentity identity) {
+    settings.checkIdentity(identity);
+    return settings.bundleSource(identity);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  AuditCounters lanyardAuditCounters() {
+    return new AuditCounters();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  LanyardStatus lanyardStatus(LanyardSettings settings, LanyardIdentity identity, BundleSource bundles,
+      AuditCounters counters) {
+    settings.checkIdentity(identity);
+    return new LanyardStatus(settings, identity, bundles, counters, Clock.systemUTC());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean(name = "lanyardSslBundleRegistrar")
+  SslBundleRegistrar lanyardSslBundleRegistrar(LanyardSettings settings, LanyardIdentity identity,
+      BundleSource bundles) {
+    return new LanyardSslBundle(identity, settings.trustDomain(), bundles);
+  }
+
+  /** The embedded authority and the identity it gives, unless the application brings its own identity. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(LanyardIdentity.class)
+  static class EmbeddedIdentityConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    EmbeddedAuthority lanyardEmbeddedAuthority(LanyardSettings settings) {
+      return settings.embeddedAuthority();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LanyardIdentity lanyardIdentity(LanyardSettings settings, EmbeddedAuthority authority) {
+      return settings.embeddedIdentity(authority);
+    }
+  }
+
+  /** Inbound verification in a servlet web application. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass({Filter.class, LanyardFilter.class})
+  static class ServletConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    LanyardInbound lanyardInbound(LanyardSettings settings, BundleSource bundles, LanyardIdentity identity,
+        AuditCounters counters, ObjectProvider<AuditSink> sinks) {
+      AuditSink audit = sinks.getIfUnique(AuditSink::slf4j).andThen(counters.sink());
+      return LanyardInbound.create(settings, bundles, identity, audit);
+    }
+
+    /** Without Spring Security: the servlet filter for every request. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingClass("org.springframework.security.config.annotation.web.builders.HttpSecurity")
+    static class FilterRegistrationConfiguration {
+      @Bean
+      @ConditionalOnMissingBean(name = "lanyardFilterRegistration")
+      FilterRegistrationBean<LanyardFilter> lanyardFilterRegistration(LanyardInbound inbound) {
+        FilterRegistrationBean<LanyardFilter> registration = new FilterRegistrationBean<>(inbound.filter());
+        registration.setName("lanyardFilter");
+        registration.setOrder(FILTER_ORDER);
+        return registration;
+      }
+    }
+
+    /** With Spring Security: a filter chain running Lanyard, unless the application has its own. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({HttpSecurity.class, SecurityFilterChain.class})
+    static class SecurityConfiguration {
+      @Bean
+      @ConditionalOnMissingBean(SecurityFilterChain.class)
+      SecurityFilterChain lanyardSecurityFilterChain(HttpSecurity http) throws Exception {
+        http.with(LanyardSecurityConfigurer.lanyard())
+            .authorizeHttpRequests(requests -> requests.anyRequest().permitAll())
+            .csrf(csrf -> csrf.disable())
+            .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+            .requestCache(cache -> cache.disable())
+            .logout(logout -> logout.disable());
+        return http.build();
+      }
+
+      @Bean
+      @ConditionalOnMissingBean({AuthenticationManager.class, AuthenticationProvider.class, UserDetailsService.class})
+      AuthenticationProvider lanyardAuthenticationProvider() {
+        return new LanyardAuthenticationProvider();
+      }
+    }
+  }
+
+  /** Outbound tokens for Spring's HTTP clients. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ClientHttpRequestInterceptor.class)
+  static class ClientConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "lanyardClientInterceptor")
+    ClientHttpRequestInterceptor lanyardClientInterceptor(LanyardSettings settings, LanyardIdentity identity,
+        Environment environment) {
+      String redirects = environment.getProperty(LanyardEnvironmentPostProcessor.REDIRECTS, "follow-when-possible");
+      if (!settings.targets().isEmpty() && !redirects.strip().equalsIgnoreCase("dont-follow")
+          && !redirects.strip().equalsIgnoreCase("dont_follow")) {
+        LOG.warn("lanyard.client.targets are set but {}={}: a target that redirects to another host could make the "
+            + "HTTP client resend the token there; set {}=dont-follow", LanyardEnvironmentPostProcessor.REDIRECTS,
+            redirects, LanyardEnvironmentPostProcessor.REDIRECTS);
+      }
+      return new LanyardClientInterceptor(settings.targets(), identity.jwtSvids());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({RestClientCustomizer.class, RestClient.class})
+    static class RestClientConfiguration {
+      @Bean
+      @ConditionalOnMissingBean(name = "lanyardRestClientCustomizer")
+      RestClientCustomizer lanyardRestClientCustomizer(
+          @Qualifier("lanyardClientInterceptor") ClientHttpRequestInterceptor interceptor) {
+        return builder -> builder.requestInterceptor(interceptor);
+      }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({RestTemplateCustomizer.class, RestTemplate.class})
+    static class RestTemplateConfiguration {
+      @Bean
+      @ConditionalOnMissingBean(name = "lanyardRestTemplateCustomizer")
+      RestTemplateCustomizer lanyardRestTemplateCustomizer(
+          @Qualifier("lanyardClientInterceptor") ClientHttpRequestInterceptor interceptor) {
+        return template -> template.getInterceptors().add(interceptor);
+      }
+    }
+  }
+
+  /** The {@code lanyard} actuator endpoint. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(Endpoint.class)
+  @ConditionalOnAvailableEndpoint(LanyardEndpoint.class)
+  static class EndpointConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    LanyardEndpoint lanyardEndpoint(LanyardStatus status) {
+      return new LanyardEndpoint(status);
+    }
+  }
+
+  /** The {@code lanyard} health indicator. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(HealthIndicator.class)
+  @ConditionalOnEnabledHealthIndicator("lanyard")
+  static class HealthConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "lanyardHealthIndicator")
+    HealthIndicator lanyardHealthIndicator(LanyardStatus status) {
+      return new LanyardHealthIndicator(status);
+    }
+  }
+}

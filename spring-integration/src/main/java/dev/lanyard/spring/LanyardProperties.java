@@ -1,0 +1,255 @@
+package dev.lanyard.spring;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Lanyard's settings under {@code lanyard.*}. Plain values only: they are checked and turned into Lanyard's core
+ * objects in one place when the application starts, and a bad value stops the start naming the property and why.
+ */
+@ConfigurationProperties("lanyard")
+public class LanyardProperties {
+  /** Whether Lanyard is configured at all. */
+  private boolean enabled = true;
+
+  /**
+   * The trust domain this service belongs to and accepts callers from, e.g. {@code example.org}. Defaults to the
+   * trust domain of {@code lanyard.spiffe-id}.
+   */
+  private String trustDomain;
+
+  /** This service's own SPIFFE ID, e.g. {@code spiffe://example.org/payments}. Required. */
+  private String spiffeId;
+
+  /** The audience inbound tokens must carry. Defaults to this service's SPIFFE ID. */
+  private String audience;
+
+  /**
+   * Where the trust bundle comes from: a SPIFFE bundle file (re-read when it changes) or an http(s) bundle endpoint
+   * (refreshed in the background). Defaults to the identity source's own bundle (the embedded authority's).
+   */
+  private String bundle;
+
+  /** The longest lifetime of an inbound token that is accepted (more than 0, at most 24h). */
+  private Duration maxTokenLifetime = Duration.ofHours(1);
+
+  /** The clock skew allowed when checking the times in inbound tokens (at most 5m). */
+  private Duration clockSkew = Duration.ofSeconds(30);
+
+  /** Where this service's own credentials come from. */
+  private final Identity identity = new Identity();
+
+  /** The embedded authority (used when {@code lanyard.identity.source=embedded}). */
+  private final Authority authority = new Authority();
+
+  /** Request-time policy: who may call which endpoint with which scopes. Deny by default. */
+  private final Policy policy = new Policy();
+
+  /** Outbound calls: the services this one calls, and what tokens to attach. */
+  private final Client client = new Client();
+
+  public boolean isEnabled() {
+    return enabled;
+  }
+
+  public void setEnabled(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  public String getTrustDomain() {
+    return trustDomain;
+  }
+
+  public void setTrustDomain(String trustDomain) {
+    this.trustDomain = trustDomain;
+  }
+
+  public String getSpiffeId() {
+    return spiffeId;
+  }
+
+  public void setSpiffeId(String spiffeId) {
+    this.spiffeId = spiffeId;
+  }
+
+  public String getAudience() {
+    return audience;
+  }
+
+  public void setAudience(String audience) {
+    this.audience = audience;
+  }
+
+  public String getBundle() {
+    return bundle;
+  }
+
+  public void setBundle(String bundle) {
+    this.bundle = bundle;
+  }
+
+  public Duration getMaxTokenLifetime() {
+    return maxTokenLifetime;
+  }
+
+  public void setMaxTokenLifetime(Duration maxTokenLifetime) {
+    this.maxTokenLifetime = maxTokenLifetime;
+  }
+
+  public Duration getClockSkew() {
+    return clockSkew;
+  }
+
+  public void setClockSkew(Duration clockSkew) {
+    this.clockSkew = clockSkew;
+  }
+
+  public Identity getIdentity() {
+    return identity;
+  }
+
+  public Authority getAuthority() {
+    return authority;
+  }
+
+  public Policy getPolicy() {
+    return policy;
+  }
+
+  public Client getClient() {
+    return client;
+  }
+
+  /** Where the service's own SVIDs come from. */
+  public enum Source {
+    /** An authority inside this JVM (development, tests, a single host). */
+    EMBEDDED,
+    /** A SPIRE agent through the SPIFFE Workload API (not available yet). */
+    WORKLOAD_API,
+    /** SVID and bundle files kept current by another process (not available yet). */
+    FILES
+  }
+
+  /** Settings of the identity source. */
+  public static class Identity {
+    /**
+     * Where this service's own credentials come from: {@code embedded}, {@code workload-api} or {@code files}. A
+     * {@code LanyardIdentity} bean of the application replaces the built-in source.
+     */
+    private Source source = Source.EMBEDDED;
+
+    public Source getSource() {
+      return source;
+    }
+
+    public void setSource(Source source) {
+      this.source = source;
+    }
+  }
+
+  /** Settings of the embedded authority. */
+  public static class Authority {
+    /**
+     * A directory to persist the embedded authority in (keys 0600): opened when it holds one, created otherwise.
+     * Services sharing it trust each other. In memory only when not set.
+     */
+    private String dir;
+
+    public String getDir() {
+      return dir;
+    }
+
+    public void setDir(String dir) {
+      this.dir = dir;
+    }
+  }
+
+  /** Settings of the request-time policy; set the file or the rules, not both. */
+  public static class Policy {
+    /**
+     * A policy file, e.g. {@code classpath:lanyard-policy.txt} or {@code file:/etc/lanyard/policy.txt}. A file on
+     * the file system is re-read when it changes.
+     */
+    private String file;
+
+    /**
+     * Policy rules, one per entry: {@code METHODS PATH CALLERS [SCOPES]}, e.g.
+     * {@code POST /charge spiffe://example.org/orders payments:charge}.
+     */
+    private List<String> rules = new ArrayList<>();
+
+    public String getFile() {
+      return file;
+    }
+
+    public void setFile(String file) {
+      this.file = file;
+    }
+
+    public List<String> getRules() {
+      return rules;
+    }
+
+    public void setRules(List<String> rules) {
+      this.rules = rules;
+    }
+  }
+
+  /** Settings of outbound calls. */
+  public static class Client {
+    /**
+     * The services this one calls, by name. A request of a {@code RestClient} or {@code RestTemplate} built by Spring
+     * Boot gets a token only when its URL matches a target's URL (same scheme, host and port, and a path under the
+     * target's path).
+     */
+    private Map<String, Target> targets = new LinkedHashMap<>();
+
+    public Map<String, Target> getTargets() {
+      return targets;
+    }
+
+    public void setTargets(Map<String, Target> targets) {
+      this.targets = targets;
+    }
+  }
+
+  /** A service this one calls. */
+  public static class Target {
+    /** The base URL of the target, e.g. {@code https://payments.internal:8443/api}. Required. */
+    private String url;
+
+    /** The audience of tokens for the target, usually its SPIFFE ID. Required. */
+    private String audience;
+
+    /** The scopes to ask for in tokens for the target. */
+    private List<String> scopes = new ArrayList<>();
+
+    public String getUrl() {
+      return url;
+    }
+
+    public void setUrl(String url) {
+      this.url = url;
+    }
+
+    public String getAudience() {
+      return audience;
+    }
+
+    public void setAudience(String audience) {
+      this.audience = audience;
+    }
+
+    public List<String> getScopes() {
+      return scopes;
+    }
+
+    public void setScopes(List<String> scopes) {
+      this.scopes = scopes;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package dev.lanyard.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.spiffe.SpiffeId;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.Principal;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.server.servlet.context.AnnotationConfigServletWebServerApplicationContext;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * A real Tomcat without Spring Security on the class path: the starter registers {@code LanyardFilter} itself, with
+ * the same outcomes.
+ */
+class ServletFilterApplicationTest {
+  private final WebApplicationContextRunner runner = new WebApplicationContextRunner(
+      AnnotationConfigServletWebServerApplicationContext::new)
+      .withClassLoader(new FilteredClassLoader("org.springframework.security"))
+      .withConfiguration(AutoConfigurations.of(LanyardAutoConfiguration.class, SslAutoConfiguration.class,
+          TomcatServletWebServerAutoConfiguration.class, DispatcherServletAutoConfiguration.class,
+          WebMvcAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class))
+      .withUserConfiguration(HelloController.class)
+      .withPropertyValues("server.port=0",
+          "lanyard.spiffe-id=spiffe://example.org/hello",
+          "lanyard.policy.rules[0]=GET /hello spiffe://example.org/orders hello:read",
+          "lanyard.policy.rules[1]=GET /public public");
+
+  @Test
+  void servletFilterWhenNoSpringSecurityThenEnforcesPolicyOverRealHttp() {
+    runner.run(context -> {
+      assertThat(context).hasNotFailed();
+      int port = ((WebServerApplicationContext) context.getSourceApplicationContext()).getWebServer().getPort();
+      EmbeddedAuthority authority = context.getBean(EmbeddedAuthority.class);
+      HttpClient http = HttpClient.newHttpClient();
+      SpiffeId orders = SpiffeId.parse("spiffe://example.org/orders");
+      String good = authority.mint(orders, List.of("spiffe://example.org/hello"), List.of("hello:read"), null)
+          .token();
+      String noScope = authority.mint(orders, List.of("spiffe://example.org/hello"), List.of(), null).token();
+
+      HttpResponse<String> ok = http.send(request(port, "/hello", good), HttpResponse.BodyHandlers.ofString());
+      assertThat(ok.statusCode()).isEqualTo(200);
+      assertThat(ok.body()).isEqualTo("hello spiffe://example.org/orders");
+
+      HttpResponse<String> none = http.send(request(port, "/hello", null), HttpResponse.BodyHandlers.ofString());
+      assertThat(none.statusCode()).isEqualTo(401);
+      assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"example.org\"");
+
+      HttpResponse<String> scope = http.send(request(port, "/hello", noScope), HttpResponse.BodyHandlers.ofString());
+      assertThat(scope.statusCode()).isEqualTo(403);
+      assertThat(scope.headers().firstValue("WWW-Authenticate"))
+          .contains("Bearer error=\"insufficient_scope\", scope=\"hello:read\"");
+
+      HttpResponse<String> open = http.send(request(port, "/public", null), HttpResponse.BodyHandlers.ofString());
+      assertThat(open.statusCode()).isEqualTo(200);
+      assertThat(context.getBean(AuditCounters.class).accepted()).containsEntry("ALLOWED", 1L)
+          .containsEntry("PUBLIC", 1L);
+    });
+  }
+
+  private static HttpRequest request(int port, String path, String token) {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
+    if (token != null) {
+      builder.header("Authorization", "Bearer " + token);
+    }
+    return builder.build();
+  }
+
+  @RestController
+  static class HelloController {
+    @GetMapping("/hello")
+    String hello(Principal principal) {
+      return "hello " + principal.getName();
+    }
+
+    @GetMapping("/public")
+    String open() {
+      return "open";
+    }
+  }
+}
