@@ -24,11 +24,27 @@ import javax.net.ssl.X509ExtendedKeyManager;
 final class SpiffeKeyManager extends X509ExtendedKeyManager {
   private static final String PREFIX = "lanyard-svid-";
 
-  /** SVIDs served recently, by alias, so a handshake that chose an alias before a rotation still finds its key. */
-  private static final int REMEMBERED = 16;
+  /**
+   * SVIDs served recently, by alias, so that a handshake that chose an alias before one or more rotations still finds
+   * its key: each is kept for two minutes after it was last chosen (far longer than any handshake), pruned once more
+   * than a few are held, and never more than {@link #MAX_REMEMBERED} in all.
+   */
+  private static final long RETENTION_NANOS = 120_000_000_000L;
+  private static final int PRUNE_ABOVE = 32;
+  private static final int MAX_REMEMBERED = 4096;
+
+  private static final class Served {
+    final X509Svid svid;
+    volatile long lastChosen;
+
+    Served(X509Svid svid, long now) {
+      this.svid = svid;
+      this.lastChosen = now;
+    }
+  }
 
   private final X509SvidSource source;
-  private final ConcurrentHashMap<String, X509Svid> served = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Served> served = new ConcurrentHashMap<>();
 
   SpiffeKeyManager(X509SvidSource source) {
     this.source = Objects.requireNonNull(source, "source");
@@ -40,18 +56,24 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
       return null;
     }
     String alias = PREFIX + svid.serial();
-    if (served.putIfAbsent(alias, svid) == null && served.size() > REMEMBERED) {
-      forgetOldest();
+    long now = System.nanoTime();
+    Served existing = served.get(alias);
+    if (existing != null) {
+      existing.lastChosen = now;
+    } else if (served.putIfAbsent(alias, new Served(svid, now)) == null && served.size() > PRUNE_ABOVE) {
+      prune(now);
     }
     return alias;
   }
 
-  /** Drops the SVIDs that expire first, keeping the most recent ones. */
-  private void forgetOldest() {
-    List<Map.Entry<String, X509Svid>> entries = new ArrayList<>(served.entrySet());
-    entries.sort(Comparator.comparing(e -> e.getValue().expiresAt()));
-    for (int i = 0; i < entries.size() - REMEMBERED; i++) {
-      served.remove(entries.get(i).getKey(), entries.get(i).getValue());
+  private void prune(long now) {
+    served.values().removeIf(entry -> now - entry.lastChosen > RETENTION_NANOS);
+    if (served.size() > MAX_REMEMBERED) {
+      List<Map.Entry<String, Served>> entries = new ArrayList<>(served.entrySet());
+      entries.sort(Comparator.comparingLong(e -> e.getValue().lastChosen));
+      for (int i = 0; i < entries.size() - MAX_REMEMBERED; i++) {
+        served.remove(entries.get(i).getKey(), entries.get(i).getValue());
+      }
     }
   }
 
@@ -70,9 +92,9 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
     if (alias == null) {
       return null;
     }
-    X509Svid svid = served.get(alias);
-    if (svid != null) {
-      return svid;
+    Served entry = served.get(alias);
+    if (entry != null) {
+      return entry.svid;
     }
     X509Svid current = source.current();
     return alias.equals(PREFIX + current.serial()) ? current : null;

@@ -1,11 +1,11 @@
 package dev.lanyard.trust;
 
+import dev.lanyard.internal.WatchedFile;
 import dev.lanyard.spiffe.TrustDomain;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,26 +26,12 @@ public final class FileBundleSource implements BundleSource {
   private static final Logger LOG = LoggerFactory.getLogger(FileBundleSource.class);
 
   private final TrustDomain trustDomain;
-  private final Path file;
-  private final Duration checkInterval;
-  private final Clock clock;
-  private final Object lock = new Object();
-  private volatile Optional<TrustBundle> bundle;
-  private volatile Instant nextCheck;
-  private volatile Instant loadedAt;
-  private String version;
-  private String failedVersion;
+  private final WatchedFile<Optional<TrustBundle>> watched;
 
   private FileBundleSource(TrustDomain trustDomain, Path file, Duration checkInterval, Clock clock) {
     this.trustDomain = trustDomain;
-    this.file = file;
-    this.checkInterval = checkInterval;
-    this.clock = clock;
-    String v = version();
-    this.bundle = Optional.of(read());
-    this.version = v;
-    this.loadedAt = clock.instant();
-    this.nextCheck = loadedAt.plus(checkInterval);
+    this.watched = new WatchedFile<>(file, checkInterval, clock, f -> Optional.of(read(trustDomain, f)),
+        "trust bundle file", LOG);
   }
 
   /**
@@ -64,65 +50,20 @@ public final class FileBundleSource implements BundleSource {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(checkInterval, "checkInterval");
     Objects.requireNonNull(clock, "clock");
-    if (checkInterval.isNegative()) {
-      throw new IllegalArgumentException("check interval must not be negative");
-    }
     return new FileBundleSource(trustDomain, file, checkInterval, clock);
   }
 
   @Override
   public Optional<TrustBundle> bundleFor(TrustDomain td) {
-    if (!trustDomain.equals(td)) {
-      return Optional.empty();
-    }
-    if (!clock.instant().isBefore(nextCheck)) {
-      reloadIfChanged();
-    }
-    return bundle;
+    return trustDomain.equals(td) ? watched.current() : Optional.empty();
   }
 
   /** Re-reads the file now if it changed. */
   public void reloadIfChanged() {
-    synchronized (lock) {
-      nextCheck = clock.instant().plus(checkInterval);
-      String current;
-      try {
-        current = version();
-      } catch (BundleUnavailableException e) {
-        if (!"missing".equals(failedVersion)) {
-          failedVersion = "missing";
-          LOG.error("trust bundle file {} cannot be read; keeping the previous bundle: {}", file, e.getMessage());
-        }
-        return;
-      }
-      if (current.equals(version) || current.equals(failedVersion)) {
-        return;
-      }
-      try {
-        TrustBundle fresh = read();
-        bundle = Optional.of(fresh);
-        loadedAt = clock.instant();
-        version = current;
-        failedVersion = null;
-        LOG.info("trust bundle of {} reloaded from {}: {}", trustDomain, file, fresh);
-      } catch (BundleFormatException | BundleUnavailableException e) {
-        failedVersion = current;
-        LOG.error("trust bundle file {} changed but is invalid; keeping the previous bundle: {}", file,
-            e.getMessage());
-      }
-    }
+    watched.reloadIfChanged();
   }
 
-  private String version() {
-    try {
-      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return attributes.lastModifiedTime().toMillis() + ":" + attributes.size();
-    } catch (IOException e) {
-      throw new BundleUnavailableException("cannot read trust bundle file " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  private TrustBundle read() {
+  private static TrustBundle read(TrustDomain trustDomain, Path file) {
     String text;
     try {
       if (Files.size(file) > TrustBundle.MAX_DOCUMENT_LENGTH) {
@@ -142,11 +83,11 @@ public final class FileBundleSource implements BundleSource {
 
   /** When the bundle now served was read from the file. */
   public Instant lastLoaded() {
-    return loadedAt;
+    return watched.lastLoaded();
   }
 
   @Override
   public String toString() {
-    return "FileBundleSource[" + trustDomain + ", " + file + "]";
+    return "FileBundleSource[" + trustDomain + ", " + watched.file() + "]";
   }
 }

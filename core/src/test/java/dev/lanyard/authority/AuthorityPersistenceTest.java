@@ -1,5 +1,6 @@
 package dev.lanyard.authority;
 
+import dev.lanyard.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

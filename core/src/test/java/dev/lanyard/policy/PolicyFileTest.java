@@ -1,5 +1,6 @@
 package dev.lanyard.policy;
 
+import dev.lanyard.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.lanyard.credentials;
+package dev.lanyard.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,20 +8,20 @@ import java.time.ZoneOffset;
 import java.util.Objects;
 
 /** A test clock that only moves when told to. Thread-safe. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = Objects.requireNonNull(start, "start");
   }
 
   /** Moves the clock forward (or back, with a negative duration). */
-  synchronized void advance(Duration duration) {
+  public synchronized void advance(Duration duration) {
     now = now.plus(duration);
   }
 
   /** Sets the clock to {@code instant}. */
-  void set(Instant instant) {
+  public void set(Instant instant) {
     now = Objects.requireNonNull(instant, "instant");
   }
 
