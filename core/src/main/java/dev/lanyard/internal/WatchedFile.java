@@ -25,6 +25,7 @@ public final class WatchedFile<T> {
   private final Clock clock;
   private final Function<Path, T> parser;
   private final String what;
+  private final String contentName;
   private final Logger log;
   private final Object lock = new Object();
   private volatile T content;
@@ -37,16 +38,18 @@ public final class WatchedFile<T> {
    * Loads {@code file} now.
    *
    * @param parser reads and parses the file, throwing a runtime exception that explains what is wrong
-   * @param what names the content in log lines, e.g. "policy file"
+   * @param what names the file in log lines, e.g. "policy file"
+   * @param contentName names what is kept in log lines, e.g. "policy"
    * @throws RuntimeException whatever {@code parser} throws for the first version
    */
   public WatchedFile(Path file, Duration checkInterval, Clock clock, Function<Path, T> parser, String what,
-      Logger log) {
+      String contentName, Logger log) {
     this.file = Objects.requireNonNull(file, "file");
     this.checkInterval = Objects.requireNonNull(checkInterval, "checkInterval");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.parser = Objects.requireNonNull(parser, "parser");
     this.what = Objects.requireNonNull(what, "what");
+    this.contentName = Objects.requireNonNull(contentName, "contentName");
     this.log = Objects.requireNonNull(log, "log");
     if (checkInterval.isNegative()) {
       throw new IllegalArgumentException("check interval must not be negative");
@@ -73,7 +76,7 @@ public final class WatchedFile<T> {
       if (current == null) {
         if (!"missing".equals(failedVersion)) {
           failedVersion = "missing";
-          log.error("{} {} cannot be read; keeping the previous version", what, file);
+          log.error("{} {} cannot be read; keeping the previous {}", what, file, contentName);
         }
         return;
       }
@@ -89,7 +92,8 @@ public final class WatchedFile<T> {
         log.info("{} {} reloaded: {}", what, file, fresh);
       } catch (RuntimeException e) {
         failedVersion = current;
-        log.error("{} {} changed but is invalid; keeping the previous version: {}", what, file, e.getMessage());
+        log.error("{} {} changed but is invalid; keeping the previous {}: {}", what, file, contentName,
+            e.getMessage());
       }
     }
   }

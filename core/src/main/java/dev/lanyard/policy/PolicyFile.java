@@ -33,7 +33,7 @@ public final class PolicyFile {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(checkInterval, "checkInterval");
     Objects.requireNonNull(clock, "clock");
-    return new PolicyFile(new WatchedFile<>(file, checkInterval, clock, Policy::parse, "policy file",
+    return new PolicyFile(new WatchedFile<>(file, checkInterval, clock, Policy::parse, "policy file", "policy",
         LoggerFactory.getLogger(PolicyFile.class)));
   }
 

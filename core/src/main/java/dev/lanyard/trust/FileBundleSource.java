@@ -31,7 +31,7 @@ public final class FileBundleSource implements BundleSource {
   private FileBundleSource(TrustDomain trustDomain, Path file, Duration checkInterval, Clock clock) {
     this.trustDomain = trustDomain;
     this.watched = new WatchedFile<>(file, checkInterval, clock, f -> Optional.of(read(trustDomain, f)),
-        "trust bundle file", LOG);
+        "trust bundle file", "bundle", LOG);
   }
 
   /**
