@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -18,6 +19,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,7 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
   private final Clock clock;
   private final Executor executor;
   private final Cache<Key, Entry> cache;
+  private final Function<Key, Entry> mintEntry = this::mint;
 
   private CachingJwtSvidSource(Builder b) {
     this.minter = b.minter;
@@ -85,7 +88,7 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
       this.subject = subject;
       this.audiences = audiences;
       this.scopes = scopes;
-      this.hash = Objects.hash(subject, audiences, scopes);
+      this.hash = (31 * subject.hashCode() + audiences.hashCode()) * 31 + scopes.hashCode();
     }
 
     @Override
@@ -122,9 +125,21 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
   }
 
   @Override
+  public JwtSvid fetch(String audience, String... scopes) {
+    Objects.requireNonNull(audience, "audience");
+    return fetch(new Key(subject, List.of(audience), sorted(Arrays.asList(scopes), "scope")));
+  }
+
+  @Override
   public JwtSvid fetch(Collection<String> audiences, Collection<String> scopes) {
-    Key key = new Key(subject, sorted(audiences, "audience"), sorted(scopes, "scope"));
-    Entry entry = cache.get(key, this::mint);
+    return fetch(new Key(subject, sorted(audiences, "audience"), sorted(scopes, "scope")));
+  }
+
+  private JwtSvid fetch(Key key) {
+    Entry entry = cache.getIfPresent(key);
+    if (entry == null) {
+      entry = cache.get(key, mintEntry);
+    }
     Instant now = clock.instant();
     if (!now.isBefore(entry.handOutUntil) || !minter.isUsable(entry.svid)) {
       Entry stale = entry;
@@ -172,6 +187,12 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
 
   private static List<String> sorted(Collection<String> values, String what) {
     Objects.requireNonNull(values, what);
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    if (values.size() == 1) {
+      return List.of(values.iterator().next());
+    }
     TreeSet<String> set = new TreeSet<>();
     for (String v : values) {
       set.add(Objects.requireNonNull(v, what));

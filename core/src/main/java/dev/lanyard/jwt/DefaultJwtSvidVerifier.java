@@ -2,7 +2,6 @@ package dev.lanyard.jwt;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Json;
 import dev.lanyard.internal.Utf8;
@@ -61,9 +60,12 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     this.maxTokenLength = b.maxTokenLength > 0 ? b.maxTokenLength : Builder.DEFAULT_MAX_TOKEN_LENGTH;
     this.listener = b.listener;
     long size = b.cacheSize >= 0 ? b.cacheSize : Builder.DEFAULT_CACHE_SIZE;
+    // Acceptance ends at exp + skew, checked on every hit with the verifier's clock; the cache only has to let go of
+    // entries by then, and no accepted token lives longer than the maximum lifetime. A fixed write expiry costs a
+    // hit less than a per-entry one.
     this.cache = size == 0 ? null : Caffeine.newBuilder()
         .maximumSize(size)
-        .expireAfter(new EntryExpiry())
+        .expireAfterWrite(this.maxTokenLifetime.plus(this.clockSkew))
         .build();
   }
 
@@ -74,6 +76,8 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     final TrustBundle bundle;
     final long revocationVersion;
     final Instant acceptUntil;
+    /** {@link #acceptUntil} in epoch milliseconds, rounded down, for a cheap check on the hit path. */
+    final long acceptUntilMillis;
 
     Entry(VerifiedJwtSvid token, JwtKey key, TrustBundle bundle, long revocationVersion, Instant acceptUntil) {
       this.token = token;
@@ -81,24 +85,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
       this.bundle = bundle;
       this.revocationVersion = revocationVersion;
       this.acceptUntil = acceptUntil;
-    }
-  }
-
-  /** Entries live until their token's acceptance ends, by the verifier's clock; never longer. */
-  private final class EntryExpiry implements Expiry<String, Entry> {
-    @Override
-    public long expireAfterCreate(String key, Entry value, long currentTime) {
-      return Math.max(0, Duration.between(clock.instant(), value.acceptUntil).toNanos());
-    }
-
-    @Override
-    public long expireAfterUpdate(String key, Entry value, long currentTime, long currentDuration) {
-      return expireAfterCreate(key, value, currentTime);
-    }
-
-    @Override
-    public long expireAfterRead(String key, Entry value, long currentTime, long currentDuration) {
-      return currentDuration;
+      this.acceptUntilMillis = acceptUntil.toEpochMilli();
     }
   }
 
@@ -139,8 +126,8 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
   /** The cached token if it still holds, or null to verify it again in full. */
   private VerifiedJwtSvid checkCached(String token, Entry entry) throws JwtSvidRejectedException {
     VerifiedJwtSvid verified = entry.token;
-    Instant now = clock.instant();
-    if (!now.isBefore(entry.acceptUntil)) {
+    if (clock.millis() >= entry.acceptUntilMillis) {
+      // At or past the end (a sub-millisecond remainder is left to the full verification, which is exact).
       cache.invalidate(token);
       return null;
     }
@@ -170,14 +157,14 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
           parsed.keyId = verified.keyId();
           parsed.tokenId = verified.tokenId().orElse(null);
           JwtSvidRejectedException e = new JwtSvidRejectedException(Reason.REVOKED, revoked);
-          notifyRejected(now, e, parsed);
+          notifyRejected(clock.instant(), e, parsed);
           throw e;
         }
         cache.put(token, new Entry(verified, entry.key, entry.bundle, version, entry.acceptUntil));
       }
     }
     if (listener != null) {
-      notify(VerificationEvent.accepted(now, verified, true));
+      notify(VerificationEvent.accepted(clock.instant(), verified, true));
     }
     return verified;
   }

@@ -1,5 +1,6 @@
 package dev.lanyard.x509;
 
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -181,7 +182,7 @@ final class PathValidator {
       if (search.result != null || exhausted(search)) {
         return;
       }
-      if (mayHaveIssued(anchor, tip)) {
+      if (Certificates.mayHaveIssued(anchor, tip)) {
         search.candidates++;
         tryPath(search, path, anchor);
       }
@@ -193,7 +194,7 @@ final class PathValidator {
       if (search.result != null || exhausted(search)) {
         return;
       }
-      if (path.contains(candidate) || search.anchors.contains(candidate) || !mayHaveIssued(candidate, tip)) {
+      if (path.contains(candidate) || search.anchors.contains(candidate) || !Certificates.mayHaveIssued(candidate, tip)) {
         continue;
       }
       search.candidates++;
@@ -225,31 +226,6 @@ final class PathValidator {
       if (search.firstFailure == null || search.firstFailure.reason() == Reason.UNTRUSTED_CHAIN) {
         search.firstFailure = e;
       }
-    }
-  }
-
-  /** True when {@code issuer}'s subject is {@code subject}'s issuer and their key identifiers (if any) agree. */
-  static boolean mayHaveIssued(X509Certificate issuer, X509Certificate subject) {
-    if (!issuer.getSubjectX500Principal().equals(subject.getIssuerX500Principal())) {
-      return false;
-    }
-    byte[] aki = keyIdentifier(subject.getExtensionValue(AUTHORITY_KEY_IDENTIFIER), true);
-    byte[] ski = keyIdentifier(issuer.getExtensionValue(SUBJECT_KEY_IDENTIFIER), false);
-    return aki == null || ski == null || Arrays.equals(aki, ski);
-  }
-
-  private static byte[] keyIdentifier(byte[] extension, boolean authority) {
-    if (extension == null) {
-      return null;
-    }
-    try {
-      byte[] inner = ASN1OctetString.getInstance(extension).getOctets();
-      if (authority) {
-        return AuthorityKeyIdentifier.getInstance(inner).getKeyIdentifier();
-      }
-      return ASN1OctetString.getInstance(inner).getOctets();
-    } catch (RuntimeException e) {
-      return null;
     }
   }
 
@@ -373,14 +349,14 @@ final class PathValidator {
    */
   private static void checkKeyIdentifiers(X509Certificate certificate, boolean ca, String which)
       throws X509SvidRejectedException {
-    byte[] ski = keyIdentifier(certificate.getExtensionValue(SUBJECT_KEY_IDENTIFIER), false);
-    if (certificate.getExtensionValue(SUBJECT_KEY_IDENTIFIER) != null && ski == null) {
+    byte[] ski = Certificates.keyIdentifier(Certificates.extensionValue(certificate, SUBJECT_KEY_IDENTIFIER), false);
+    if (Certificates.extensionValue(certificate, SUBJECT_KEY_IDENTIFIER) != null && ski == null) {
       throw malformed(which + " has a subject key identifier that cannot be parsed");
     }
     if (ca && ski == null) {
       throw malformed(which + " is a CA without a subject key identifier");
     }
-    byte[] extension = certificate.getExtensionValue(AUTHORITY_KEY_IDENTIFIER);
+    byte[] extension = Certificates.extensionValue(certificate, AUTHORITY_KEY_IDENTIFIER);
     if (extension == null) {
       if (!isSignedByOwnKey(certificate)) {
         throw malformed(which + " has no authority key identifier");
@@ -446,7 +422,7 @@ final class PathValidator {
   /** CA/B Forum §7.1.2.7.7 and RFC 5280 §4.2.2.1: at least one access description. */
   private static void checkAuthorityInfoAccess(X509Certificate certificate, String which)
       throws X509SvidRejectedException {
-    byte[] extension = certificate.getExtensionValue(AUTHORITY_INFO_ACCESS);
+    byte[] extension = Certificates.extensionValue(certificate, AUTHORITY_INFO_ACCESS);
     if (extension == null) {
       return;
     }
@@ -593,7 +569,7 @@ final class PathValidator {
    */
   private static NameConstraints nameConstraints(X509Certificate certificate, String which)
       throws X509SvidRejectedException {
-    byte[] extension = certificate.getExtensionValue(NAME_CONSTRAINTS);
+    byte[] extension = Certificates.extensionValue(certificate, NAME_CONSTRAINTS);
     if (extension == null) {
       return null;
     }
@@ -833,7 +809,7 @@ final class PathValidator {
 
   private static void requireCritical(X509Certificate certificate, String oid, String which, String what)
       throws X509SvidRejectedException {
-    if (certificate.getExtensionValue(oid) == null) {
+    if (Certificates.extensionValue(certificate, oid) == null) {
       return;
     }
     Set<String> critical = certificate.getCriticalExtensionOIDs();
@@ -844,7 +820,7 @@ final class PathValidator {
 
   private static GeneralName[] subjectAltNames(X509Certificate certificate, String which)
       throws X509SvidRejectedException {
-    byte[] extension = certificate.getExtensionValue(SUBJECT_ALT_NAME);
+    byte[] extension = Certificates.extensionValue(certificate, SUBJECT_ALT_NAME);
     if (extension == null) {
       return new GeneralName[0];
     }
