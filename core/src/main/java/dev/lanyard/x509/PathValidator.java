@@ -69,6 +69,8 @@ final class PathValidator {
   static final int MAX_CANDIDATES = 64;
   /** Most candidate paths fully validated. */
   static final int MAX_VALIDATIONS = 4;
+  /** Most signature checks of candidate issuers while building. */
+  static final int MAX_SIGNATURE_CHECKS = 32;
   /**
    * Most (name, constraint) pairs one path may need compared. Checking names against constraints is quadratic
    * (x509-limbo's nc-dos chains ask for millions of comparisons); an SVID chain needs a handful.
@@ -134,6 +136,7 @@ final class PathValidator {
     final Instant now;
     int candidates;
     int validations;
+    int signatureChecks;
     X509SvidRejectedException firstFailure;
     Result result;
 
@@ -198,6 +201,11 @@ final class PathValidator {
         continue;
       }
       search.candidates++;
+      // Names and key identifiers can be copied; the signature cannot. Checking it before going deeper keeps
+      // impostor intermediates from using up the few full validations while the real issuer waits behind them.
+      if (!signedBy(search, tip, candidate)) {
+        continue;
+      }
       path.add(candidate);
       extend(search, path);
       path.remove(path.size() - 1);
@@ -205,7 +213,19 @@ final class PathValidator {
   }
 
   private static boolean exhausted(Search search) {
-    return search.candidates >= MAX_CANDIDATES || search.validations >= MAX_VALIDATIONS;
+    return search.candidates >= MAX_CANDIDATES || search.validations >= MAX_VALIDATIONS
+        || search.signatureChecks >= MAX_SIGNATURE_CHECKS;
+  }
+
+  /** True when {@code issuer}'s key verifies {@code subject}'s signature; counts against the budget. */
+  private static boolean signedBy(Search search, X509Certificate subject, X509Certificate issuer) {
+    search.signatureChecks++;
+    try {
+      subject.verify(issuer.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static void tryPath(Search search, List<X509Certificate> path, X509Certificate anchor) {
