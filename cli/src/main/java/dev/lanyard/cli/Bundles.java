@@ -3,9 +3,11 @@ package dev.lanyard.cli;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleFormatException;
+import dev.lanyard.trust.SkippedKey;
 import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,6 +74,13 @@ final class Bundles {
       throw new CliException("bundle " + location + " holds no X.509 roots");
     }
     return bundle;
+  }
+
+  /** Warns on stderr, one line each, of the bundle's keys that were skipped as unusable. */
+  static void warnSkipped(TrustBundle bundle, PrintWriter err) {
+    for (SkippedKey skipped : bundle.skippedKeys()) {
+      err.println("lanyard: warning: bundle " + skipped);
+    }
   }
 
   private static String read(Path file) {

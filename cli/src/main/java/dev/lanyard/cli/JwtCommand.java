@@ -11,7 +11,6 @@ import dev.lanyard.jwt.VerifiedJwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
-import dev.lanyard.trust.SkippedKey;
 import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,10 +124,7 @@ final class JwtCommand implements Runnable {
       TrustDomain td = TrustDomain.of(trustDomain);
       TrustBundle trustBundle = Bundles.load(td, bundle);
       PrintWriter err = spec.commandLine().getErr();
-      for (SkippedKey skipped : trustBundle.skippedKeys()) {
-        err.println("lanyard: warning: bundle key #" + skipped.index()
-            + skipped.keyId().map(k -> " (kid " + k + ")").orElse("") + " skipped: " + skipped.reason());
-      }
+      Bundles.warnSkipped(trustBundle, err);
       JwtSvidVerifier verifier = JwtSvidVerifier.newBuilder()
           .bundleSource(BundleSource.of(trustBundle))
           .trustDomains(td)

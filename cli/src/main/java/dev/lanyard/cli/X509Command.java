@@ -6,7 +6,6 @@ import dev.lanyard.internal.VerificationKey;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
-import dev.lanyard.trust.SkippedKey;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.VerifiedX509Svid;
 import dev.lanyard.x509.X509Svid;
@@ -219,10 +218,7 @@ final class X509Command implements Runnable {
       TrustDomain td = TrustDomain.of(trustDomain);
       TrustBundle trustBundle = Bundles.loadX509(td, bundle);
       PrintWriter err = spec.commandLine().getErr();
-      for (SkippedKey skipped : trustBundle.skippedKeys()) {
-        err.println("lanyard: warning: bundle key #" + skipped.index()
-            + skipped.keyId().map(k -> " (kid " + k + ")").orElse("") + " skipped: " + skipped.reason());
-      }
+      Bundles.warnSkipped(trustBundle, err);
       byte[] bytes = CliFiles.read(chain, "chain", MAX_CERTIFICATES);
       if (CliFiles.isBlank(bytes)) {
         throw new CliException("chain " + chain + " is empty");

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Json;
+import dev.lanyard.internal.Text;
 import dev.lanyard.internal.Utf8;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.InvalidSpiffeIdException;
@@ -208,7 +209,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
           hasTyp = true;
           break;
         default:
-          throw reject(Reason.HEADER_NOT_ALLOWED, "header '" + printable(member.getKey())
+          throw reject(Reason.HEADER_NOT_ALLOWED, "header '" + Text.printable(member.getKey())
               + "' is not allowed (a JWT-SVID header has only alg, kid and typ)");
       }
     }
@@ -218,7 +219,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     JwtAlgorithm algorithm = JwtAlgorithm.fromJwaName((String) alg).orElse(null);
     if (algorithm == null) {
       throw reject(Reason.ALGORITHM_NOT_ALLOWED,
-          "alg '" + printable((String) alg) + "' is not a JWT-SVID algorithm (RS/ES/PS 256/384/512)");
+          "alg '" + Text.printable((String) alg) + "' is not a JWT-SVID algorithm (RS/ES/PS 256/384/512)");
     }
     if (!algorithms.contains(algorithm)) {
       throw reject(Reason.ALGORITHM_NOT_ALLOWED, "alg " + algorithm + " is not allowed by this verifier");
@@ -266,10 +267,10 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     if (key == null) {
       bundleSource.requestRefresh(trustDomain);
       throw reject(Reason.UNKNOWN_KEY, "the bundle of " + trustDomain + " has no usable key '"
-          + printable(keyId) + "'");
+          + Text.printable(keyId) + "'");
     }
     if (!key.accepts(algorithm)) {
-      throw reject(Reason.KEY_MISMATCH, "key '" + printable(keyId) + "' does not fit alg " + algorithm);
+      throw reject(Reason.KEY_MISMATCH, "key '" + Text.printable(keyId) + "' does not fit alg " + algorithm);
     }
     byte[] signature = Base64Url.decode(token, dot2 + 1, length);
     if (signature == null) {
@@ -277,7 +278,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     }
     byte[] signingInput = token.substring(0, dot2).getBytes(StandardCharsets.US_ASCII);
     if (!key.verificationKey().verify(algorithm, signingInput, signature)) {
-      throw reject(Reason.BAD_SIGNATURE, "signature does not verify with key '" + printable(keyId) + "'");
+      throw reject(Reason.BAD_SIGNATURE, "signature does not verify with key '" + Text.printable(keyId) + "'");
     }
 
     // Claims, now that they are authentic.
@@ -340,7 +341,7 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
 
   private String revocationOf(SpiffeId subject, String keyId, String tokenId, Instant issuedAt) {
     if (revocations.isKeyRevoked(keyId)) {
-      return "key '" + printable(keyId) + "' is revoked";
+      return "key '" + Text.printable(keyId) + "' is revoked";
     }
     if (revocations.isTokenRevoked(tokenId)) {
       return "token id is revoked";
@@ -430,19 +431,6 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     } catch (RuntimeException e) {
       LOG.warn("verification listener failed on {}", event, e);
     }
-  }
-
-  /** At most 64 printable ASCII characters of an attacker-chosen string, for messages. */
-  static String printable(String s) {
-    StringBuilder sb = new StringBuilder(Math.min(s.length(), 64));
-    for (int i = 0; i < s.length() && i < 64; i++) {
-      char c = s.charAt(i);
-      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    if (s.length() > 64) {
-      sb.append("...");
-    }
-    return sb.toString();
   }
 
   @Override

@@ -75,8 +75,7 @@ public final class FileBundleSource implements BundleSource {
     }
     TrustBundle parsed = TrustBundle.parse(trustDomain, text);
     for (SkippedKey skipped : parsed.skippedKeys()) {
-      LOG.warn("trust bundle {}: key #{}{} skipped: {}", file, skipped.index(),
-          skipped.keyId().map(k -> " (kid " + k + ")").orElse(""), skipped.reason());
+      LOG.warn("trust bundle {}: {}", file, skipped);
     }
     return parsed;
   }

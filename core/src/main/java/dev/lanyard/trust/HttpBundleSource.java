@@ -156,8 +156,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
           bundle = fresh;
           bundleOptional = Optional.of(fresh);
           for (SkippedKey skipped : fresh.skippedKeys()) {
-            LOG.warn("trust bundle of {} from {}: key #{}{} skipped: {}", trustDomain, uri, skipped.index(),
-                skipped.keyId().map(k -> " (kid " + k + ")").orElse(""), skipped.reason());
+            LOG.warn("trust bundle of {} from {}: {}", trustDomain, uri, skipped);
           }
         }
         fetchedAt = started;

@@ -17,4 +17,10 @@ public record SkippedKey(int index, Optional<String> keyId, String reason) {
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(reason, "reason");
   }
+
+  /** One line for logs and warnings, e.g. {@code key #2 (kid abc) skipped: RSA key of 1024 bits is too small}. */
+  @Override
+  public String toString() {
+    return "key #" + index + keyId.map(k -> " (kid " + k + ")").orElse("") + " skipped: " + reason;
+  }
 }

@@ -10,6 +10,7 @@ import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Json;
+import dev.lanyard.internal.Text;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
 import java.security.PublicKey;
@@ -155,7 +156,7 @@ public final class TrustBundle {
       @SuppressWarnings("unchecked")
       Map<String, Object> jwk = (Map<String, Object>) entries.get(i);
       Object kidValue = jwk.get("kid");
-      Optional<String> kid = kidValue instanceof String ? Optional.of(sanitize((String) kidValue))
+      Optional<String> kid = kidValue instanceof String ? Optional.of(Text.printable((String) kidValue))
           : Optional.empty();
       String problem;
       Object use = jwk.get("use");
@@ -202,7 +203,7 @@ public final class TrustBundle {
     }
     Object kty = jwk.get("kty");
     if (!"EC".equals(kty) && !"RSA".equals(kty)) {
-      return "key type " + (kty instanceof String ? "\"" + sanitize((String) kty) + "\"" : "(none)")
+      return "key type " + (kty instanceof String ? "\"" + Text.printable((String) kty) + "\"" : "(none)")
           + " is not usable for JWT-SVIDs (EC or RSA only)";
     }
     Object ops = jwk.get("key_ops");
@@ -246,19 +247,6 @@ public final class TrustBundle {
     } catch (CertificateException | RuntimeException e) {
       return "\"x5c\" does not hold a valid X.509 certificate";
     }
-  }
-
-  /** At most 64 printable ASCII characters of a document-controlled string, safe for logs and terminals. */
-  private static String sanitize(String s) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < s.length() && i < 64; i++) {
-      char c = s.charAt(i);
-      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-    }
-    if (s.length() > 64) {
-      sb.append("...");
-    }
-    return sb.toString();
   }
 
   /** This bundle as a SPIFFE bundle document (JWK Set with {@code use}, {@code spiffe_sequence}, refresh hint). */
