@@ -1,17 +1,16 @@
 package dev.lanyard.cli;
 
+import dev.lanyard.internal.BundleDocuments;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleFormatException;
+import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.SkippedKey;
 import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -97,31 +96,16 @@ final class Bundles {
   }
 
   private static String fetch(String url) {
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER).build();
     try {
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-          .followRedirects(HttpClient.Redirect.NEVER).build();
-      HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
-          .header("Accept", "application/json").GET().build();
-      HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream body = response.body()) {
-        if (response.statusCode() != 200) {
-          throw new CliException("bundle endpoint " + url + " answered HTTP " + response.statusCode());
-        }
-        byte[] bytes = body.readNBytes(TrustBundle.MAX_DOCUMENT_LENGTH + 1);
-        if (bytes.length > TrustBundle.MAX_DOCUMENT_LENGTH) {
-          throw new CliException("bundle endpoint " + url + " sent more than " + TrustBundle.MAX_DOCUMENT_LENGTH
-              + " bytes");
-        }
-        return new String(bytes, StandardCharsets.UTF_8);
-      }
+      return BundleDocuments.fetch(client, URI.create(url), Duration.ofSeconds(10));
+    } catch (BundleUnavailableException e) {
+      throw new CliException(e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new CliException("bundle URL " + url + " is invalid");
-    } catch (IOException e) {
-      throw new CliException("cannot fetch bundle " + url + ": "
-          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException("interrupted while fetching bundle " + url);
     }
   }
+
+
 }

@@ -1,13 +1,9 @@
 package dev.lanyard.trust;
 
+import dev.lanyard.internal.BundleDocuments;
 import dev.lanyard.spiffe.TrustDomain;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -179,28 +175,9 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   }
 
   private String fetch() {
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET()
-        .build();
-    try {
-      HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream body = response.body()) {
-        if (response.statusCode() != 200) {
-          throw new BundleUnavailableException("bundle endpoint " + uri + " answered HTTP " + response.statusCode());
-        }
-        byte[] bytes = body.readNBytes(TrustBundle.MAX_DOCUMENT_LENGTH + 1);
-        if (bytes.length > TrustBundle.MAX_DOCUMENT_LENGTH) {
-          throw new BundleUnavailableException("bundle endpoint " + uri + " sent more than "
-              + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
-        }
-        return new String(bytes, StandardCharsets.UTF_8);
-      }
-    } catch (IOException e) {
-      throw new BundleUnavailableException("cannot fetch the bundle from " + uri + ": " + e, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BundleUnavailableException("interrupted while fetching the bundle from " + uri, e);
-    }
+    return BundleDocuments.fetch(client, uri, timeout);
   }
+
 
   private static Duration clamp(Duration hint) {
     return hint.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : hint.compareTo(MAX_REFRESH) > 0 ? MAX_REFRESH : hint;
