@@ -36,6 +36,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 
@@ -162,6 +163,13 @@ public final class LanyardAutoConfiguration {
             .requestCache(cache -> cache.disable())
             .logout(logout -> logout.disable());
         return http.build();
+      }
+
+      /** Path tricks that Spring Security's firewall refuses get the same 400 as those the filter refuses. */
+      @Bean
+      @ConditionalOnMissingBean(RequestRejectedHandler.class)
+      RequestRejectedHandler lanyardRequestRejectedHandler(LanyardInbound inbound) {
+        return new LanyardRequestRejectedHandler(inbound);
       }
 
       @Bean
