@@ -75,6 +75,26 @@ class RequestPathsTest {
   }
 
   @Test
+  void checksWhenCleanPathThenAllocateNothing() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    String raw = "/ctx/api/orders/caf%C3%A9%20au%20lait/items/42";
+    String decoded = "/orders/caf\u00e9 au lait/items/42";
+    boolean all = true;
+    for (int i = 0; i < 20_000; i++) {
+      all &= RequestPaths.isNormal(raw, 4) && RequestPaths.decodesTo(raw, 4, "/api", decoded);
+    }
+    long before = threads.getCurrentThreadAllocatedBytes();
+    for (int i = 0; i < 100_000; i++) {
+      all &= RequestPaths.isNormal(raw, 4) && RequestPaths.decodesTo(raw, 4, "/api", decoded);
+    }
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(all).isTrue();
+    assertThat(allocated).as("bytes allocated by 100,000 checks").isLessThan(4_096);
+  }
+
+  @Test
   void decodesToWhenFromAfterContextPathThenComparesTheRest() {
     assertThat(RequestPaths.decodesTo("/ctx/a%20b", 4, "/a b", null)).isTrue();
     assertThat(RequestPaths.decodesTo("/ctx/a%20b", 4, "/ctx/a b", null)).isFalse();
