@@ -57,6 +57,14 @@ public final class Challenge {
         Objects.requireNonNull(description, "description"));
   }
 
+  /**
+   * 400, the request path is not in normal form (dot segments, encoded dots or slashes, path parameters, ...): no
+   * challenge, since no credential would help.
+   */
+  public static Challenge nonNormalizedPath() {
+    return new Challenge(400, null, "invalid_request", "The request path is not in normal form");
+  }
+
   /** 503, trust cannot be established for an infrastructure reason: no challenge. */
   public static Challenge unavailable() {
     return new Challenge(503, null, "temporarily_unavailable", "Trust cannot be established right now");

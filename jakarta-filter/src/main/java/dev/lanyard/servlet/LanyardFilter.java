@@ -3,6 +3,7 @@ package dev.lanyard.servlet;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.internal.Durations;
+import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;
@@ -22,6 +23,7 @@ import dev.lanyard.trust.RevocationList;
 import dev.lanyard.x509.VerifiedX509Svid;
 import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.FilterConfig;
@@ -54,6 +56,8 @@ import org.slf4j.LoggerFactory;
  * <table>
  *   <caption>Responses</caption>
  *   <tr><th>case</th><th>status</th><th>{@code WWW-Authenticate}</th></tr>
+ *   <tr><td>raw request path not in normal form ({@link #hasNormalPath}), checked before any rule</td><td>400</td>
+ *       <td></td></tr>
  *   <tr><td>a {@code public} rule matches</td><td>passes, no credential needed</td><td></td></tr>
  *   <tr><td>no credential</td><td>401</td><td>{@code Bearer realm="<trust domain>"}</td></tr>
  *   <tr><td>credential rejected</td><td>401</td>
@@ -71,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * <p>Init-params (for {@code web.xml}): {@code trust-domain} (required), {@code audience} (required), {@code bundle}
  * (a SPIFFE bundle file, re-read when it changes, or an http(s) URL, refreshed), {@code policy} (a policy file,
  * re-read when it changes; a broken new version keeps the old policy and logs an error), {@code max-token-lifetime}
- * (default 1h, at most 24h) and {@code clock-skew} (default 30s, at most 5m).
+ * (default 1h, at most 24h), {@code clock-skew} (default 30s, at most 5m) and {@value #ALLOW_UNNORMALIZED_PATHS}
+ * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}).
  */
 public final class LanyardFilter implements Filter {
   /** The request attribute holding the verified {@link Caller}. */
@@ -88,10 +93,14 @@ public final class LanyardFilter implements Filter {
   public static final String MAX_TOKEN_LIFETIME = "max-token-lifetime";
   /** Init-param: the allowed clock skew. */
   public static final String CLOCK_SKEW = "clock-skew";
+  /** Init-param: {@code true} to let requests through whose raw path is not in normal form (not recommended). */
+  public static final String ALLOW_UNNORMALIZED_PATHS = "allow-unnormalized-paths";
 
   static final Duration DEFAULT_MAX_TOKEN_LIFETIME = Duration.ofHours(1);
   static final Duration MAX_MAX_TOKEN_LIFETIME = Duration.ofHours(24);
   static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+  /** The audit reason of a request refused because its raw path is not in normal form. */
+  static final String NON_NORMALIZED_PATH = "NON_NORMALIZED_PATH";
   private static final String CLIENT_CERTIFICATE_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
@@ -159,16 +168,18 @@ public final class LanyardFilter implements Filter {
     final Supplier<Policy> policy;
     final Clock clock;
     final AuditSink audit;
+    final boolean allowUnnormalizedPaths;
     final AutoCloseable closeable;
 
     Engine(String realm, JwtSvidVerifier jwtVerifier, X509SvidVerifier x509Verifier, Supplier<Policy> policy,
-        Clock clock, AuditSink audit, AutoCloseable closeable) {
+        Clock clock, AuditSink audit, boolean allowUnnormalizedPaths, AutoCloseable closeable) {
       this.realm = realm;
       this.jwtVerifier = jwtVerifier;
       this.x509Verifier = x509Verifier;
       this.policy = policy;
       this.clock = clock;
       this.audit = audit;
+      this.allowUnnormalizedPaths = allowUnnormalizedPaths;
       this.closeable = closeable;
     }
 
@@ -210,6 +221,9 @@ public final class LanyardFilter implements Filter {
       }
       Builder builder = new Builder().trustDomain(trustDomain).audience(audience).bundleSource(bundleSource)
           .policyFile(policyFile).maxTokenLifetime(maxLifetime).clockSkew(skew);
+      if (flag(config, ALLOW_UNNORMALIZED_PATHS)) {
+        builder.allowUnnormalizedPaths();
+      }
       return builder.engine(closeable);
     }
 
@@ -219,6 +233,17 @@ public final class LanyardFilter implements Filter {
         throw new InitParamException(name, "is required");
       }
       return value.strip();
+    }
+
+    private static boolean flag(FilterConfig config, String name) throws InitParamException {
+      String value = config.getInitParameter(name);
+      if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("false")) {
+        return false;
+      }
+      if (value.strip().equalsIgnoreCase("true")) {
+        return true;
+      }
+      throw new InitParamException(name, "must be true or false");
     }
 
     private static Duration duration(FilterConfig config, String name, Duration fallback)
@@ -247,6 +272,12 @@ public final class LanyardFilter implements Filter {
     void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws IOException, ServletException {
       String method = request.getMethod();
+      if (!allowUnnormalizedPaths && !hasNormalPath(request)) {
+        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST)
+            .request(method, request.getRequestURI()).reason(NON_NORMALIZED_PATH));
+        respond(response, Challenge.nonNormalizedPath());
+        return;
+      }
       String path = pathOf(request);
       Policy current = policy.get();
       if (current.isPublic(method, path)) {
@@ -381,6 +412,30 @@ public final class LanyardFilter implements Filter {
   }
 
   /**
+   * True when the request's raw path is in normal form, so that every framework routes it to the path that policy
+   * decides on: the request URI (as sent, still percent-encoded) has no dot segment, encoded dot, slash or backslash,
+   * backslash, {@code ;} path parameter, empty segment, control character or bad percent-encoding, and the servlet
+   * path plus path info (as the container decoded and normalised them) is exactly the rest of the request URI after
+   * the context path, percent-decoded. Only a {@code REQUEST} dispatch is checked: forwards, includes and error pages
+   * are the application's own. Allocates nothing. Public for other adapters.
+   */
+  public static boolean hasNormalPath(HttpServletRequest request) {
+    if (request.getDispatcherType() != DispatcherType.REQUEST) {
+      return true;
+    }
+    String uri = request.getRequestURI();
+    if (uri == null || !RequestPaths.isNormal(uri)) {
+      return false;
+    }
+    String context = request.getContextPath();
+    int from = context == null ? 0 : context.length();
+    if (from > 0 && (!uri.startsWith(context) || (uri.length() > from && uri.charAt(from) != '/'))) {
+      return false;
+    }
+    return RequestPaths.decodesTo(uri, from, request.getServletPath(), request.getPathInfo());
+  }
+
+  /**
    * The bearer token of the one Authorization header, or null when there is none or it is not a Bearer credential.
    *
    * @throws IllegalStateException when the request has more than one Authorization header
@@ -478,6 +533,7 @@ public final class LanyardFilter implements Filter {
     private Clock clock = Clock.systemUTC();
     private RevocationList revocations;
     private AuditSink audit = AuditSink.slf4j();
+    private boolean allowUnnormalizedPaths;
 
     private Builder() {}
 
@@ -571,6 +627,20 @@ public final class LanyardFilter implements Filter {
     }
 
     /**
+     * Lets requests through whose raw path is not in normal form (dot segments, encoded dots or slashes, {@code ;}
+     * path parameters, {@code //}, control characters, bad percent-encoding, or a container path that is not the
+     * raw path decoded). Not recommended: policy then decides on the container's normalised path, which frameworks
+     * that route on the raw request URI (Spring MVC, JAX-RS) may not serve. Logged as a warning at start-up.
+     */
+    public Builder allowUnnormalizedPaths() {
+      if (allowUnnormalizedPaths) {
+        throw new IllegalStateException("allowUnnormalizedPaths was already set");
+      }
+      allowUnnormalizedPaths = true;
+      return this;
+    }
+
+    /**
      * The filter.
      *
      * @throws IllegalStateException when a required setting is missing
@@ -591,7 +661,13 @@ public final class LanyardFilter implements Filter {
       }
       X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource).trustDomains(trustDomain)
           .clock(clock).build();
-      return new Engine(trustDomain.name(), jwt.build(), x509, policy, clock, audit, closeable);
+      if (allowUnnormalizedPaths) {
+        LOG.warn("Lanyard accepts request paths that are not in normal form ({}=true): policy decides on the "
+            + "container's normalised path, which frameworks routing on the raw request URI may not serve",
+            ALLOW_UNNORMALIZED_PATHS);
+      }
+      return new Engine(trustDomain.name(), jwt.build(), x509, policy, clock, audit, allowUnnormalizedPaths,
+          closeable);
     }
   }
 }

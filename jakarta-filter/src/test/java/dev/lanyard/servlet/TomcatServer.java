@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -44,14 +45,16 @@ final class TomcatServer implements AutoCloseable {
   private final Connector connector;
   private final String scheme;
   private final List<LogRecord> startupLog;
+  private final EchoServlet echo;
 
   private TomcatServer(Tomcat tomcat, Context context, Connector connector, String scheme,
-      List<LogRecord> startupLog) {
+      List<LogRecord> startupLog, EchoServlet echo) {
     this.tomcat = tomcat;
     this.context = context;
     this.connector = connector;
     this.scheme = scheme;
     this.startupLog = startupLog;
+    this.echo = echo;
   }
 
   static Builder newBuilder(Path baseDir) {
@@ -61,6 +64,16 @@ final class TomcatServer implements AutoCloseable {
   /** The URI of {@code pathAndQuery} on this server, taken as is (no normalisation). */
   URI uri(String pathAndQuery) {
     return URI.create(scheme + "://127.0.0.1:" + connector.getLocalPort() + pathAndQuery);
+  }
+
+  /** The port the connector listens on. */
+  int port() {
+    return connector.getLocalPort();
+  }
+
+  /** How many requests reached the application's servlet. */
+  int servletRequests() {
+    return echo.requests.get();
   }
 
   /** True when the web application started (its filters initialised). */
@@ -171,7 +184,8 @@ final class TomcatServer implements AutoCloseable {
       map.setFilterName(FILTER_NAME);
       map.addURLPatternDecoded("/*");
       context.addFilterMap(map);
-      Tomcat.addServlet(context, "echo", new EchoServlet());
+      EchoServlet echo = new EchoServlet();
+      Tomcat.addServlet(context, "echo", echo);
       context.addServletMappingDecoded("/*", "echo");
 
       List<LogRecord> log = new CopyOnWriteArrayList<>();
@@ -196,19 +210,21 @@ final class TomcatServer implements AutoCloseable {
       } finally {
         root.removeHandler(capture);
       }
-      return new TomcatServer(tomcat, context, connector, scheme, new ArrayList<>(log));
+      return new TomcatServer(tomcat, context, connector, scheme, new ArrayList<>(log), echo);
     }
   }
 
   /**
-   * Echoes what the application sees: {@code getUserPrincipal()}, {@code getAuthType()} and the
-   * {@code dev.lanyard.caller} attribute, one {@code key=value} a line.
+   * Counts the requests that reach it and echoes what the application sees: {@code getUserPrincipal()},
+   * {@code getAuthType()} and the {@code dev.lanyard.caller} attribute, one {@code key=value} a line.
    */
   static final class EchoServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
+    private final transient AtomicInteger requests = new AtomicInteger();
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+      requests.incrementAndGet();
       Principal principal = request.getUserPrincipal();
       Object attribute = request.getAttribute(LanyardFilter.CALLER_ATTRIBUTE);
       StringBuilder body = new StringBuilder();

@@ -1,5 +1,6 @@
 package dev.lanyard.spring;
 
+import dev.lanyard.internal.RequestPaths;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -7,8 +8,9 @@ import java.util.Locale;
 /**
  * A service this one calls ({@code lanyard.client.targets.<name>}): where it is, and what token it gets. A request
  * URL matches when scheme, host and port are the same and its path is the target's path or lies under it (segment by
- * segment: {@code /api} covers {@code /api} and {@code /api/x}, not {@code /apix}). Paths with dot segments, encoded
- * dots or encoded slashes never match, so a token cannot be steered to another path by path tricks.
+ * segment: {@code /api} covers {@code /api} and {@code /api/x}, not {@code /apix}). A path not in normal form
+ * ({@link RequestPaths}: dot segments, encoded dots or slashes, {@code ;} parameters, {@code //}, bad encoding; the
+ * grammar inbound requests are held to) never matches, so a token cannot be steered to another path by path tricks.
  */
 final class ClientTarget {
   private final String name;
@@ -69,23 +71,10 @@ final class ClientTarget {
       return false;
     }
     String requestPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    if (!isClean(requestPath)) {
+    if (!RequestPaths.isNormal(requestPath)) {
       return false;
     }
     return path.isEmpty() || requestPath.equals(path) || requestPath.startsWith(path + "/");
-  }
-
-  private static boolean isClean(String rawPath) {
-    String lower = rawPath.toLowerCase(Locale.ROOT);
-    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || lower.contains("\\")) {
-      return false;
-    }
-    for (String segment : rawPath.split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..")) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static int port(String scheme, int port) {

@@ -36,6 +36,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestTemplate;
 
@@ -50,7 +51,9 @@ import org.springframework.web.client.RestTemplate;
  *       a {@link BundleSource} bean.</li>
  *   <li>Inbound, in a servlet web application: with Spring Security, a {@code SecurityFilterChain} running Lanyard
  *       (backing off when the application declares its own chain, which can add Lanyard with
- *       {@link LanyardSecurityConfigurer}); without it, {@code LanyardFilter} registered for every request.</li>
+ *       {@link LanyardSecurityConfigurer}) and a {@code RequestRejectedHandler} answering the firewall's path refusals
+ *       as Lanyard does; without it, {@code LanyardFilter} registered for every request. Either way a raw path not in
+ *       normal form gets 400 before any rule, unless {@code lanyard.allow-unnormalized-paths=true}.</li>
  *   <li>Outbound: a {@code RestClient} customizer and a {@code RestTemplate} customizer attaching tokens for
  *       {@code lanyard.client.targets}.</li>
  *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
@@ -162,6 +165,13 @@ public final class LanyardAutoConfiguration {
             .requestCache(cache -> cache.disable())
             .logout(logout -> logout.disable());
         return http.build();
+      }
+
+      /** Path tricks that Spring Security's firewall refuses get the same 400 as those the filter refuses. */
+      @Bean
+      @ConditionalOnMissingBean(RequestRejectedHandler.class)
+      RequestRejectedHandler lanyardRequestRejectedHandler(LanyardInbound inbound) {
+        return new LanyardRequestRejectedHandler(inbound);
       }
 
       @Bean

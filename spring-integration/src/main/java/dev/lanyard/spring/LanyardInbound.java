@@ -15,12 +15,15 @@ final class LanyardInbound {
   private final String realm;
   private final AuditSink audit;
   private final Clock clock;
+  private final boolean allowUnnormalizedPaths;
 
-  private LanyardInbound(LanyardFilter filter, String realm, AuditSink audit, Clock clock) {
+  private LanyardInbound(LanyardFilter filter, String realm, AuditSink audit, Clock clock,
+      boolean allowUnnormalizedPaths) {
     this.filter = filter;
     this.realm = realm;
     this.audit = audit;
     this.clock = clock;
+    this.allowUnnormalizedPaths = allowUnnormalizedPaths;
   }
 
   static LanyardInbound create(LanyardSettings settings, BundleSource bundles, LanyardIdentity identity,
@@ -36,7 +39,11 @@ final class LanyardInbound {
         .clock(clock)
         .auditSink(audit);
     identity.revocations().ifPresent(builder::revocations);
-    return new LanyardInbound(builder.build(), settings.trustDomain().name(), audit, clock);
+    if (settings.allowUnnormalizedPaths()) {
+      builder.allowUnnormalizedPaths();
+    }
+    return new LanyardInbound(builder.build(), settings.trustDomain().name(), audit, clock,
+        settings.allowUnnormalizedPaths());
   }
 
   LanyardFilter filter() {
@@ -54,6 +61,11 @@ final class LanyardInbound {
 
   Clock clock() {
     return clock;
+  }
+
+  /** True when {@code lanyard.allow-unnormalized-paths} is set. */
+  boolean allowUnnormalizedPaths() {
+    return allowUnnormalizedPaths;
   }
 
   @Override

@@ -40,6 +40,14 @@ public class LanyardProperties {
   /** The clock skew allowed when checking the times in inbound tokens (at most 5m). */
   private Duration clockSkew = Duration.ofSeconds(30);
 
+  /**
+   * Whether to let inbound requests through whose raw path is not in normal form (dot segments such as
+   * {@code /admin/../health}, encoded dots or slashes, {@code ;} path parameters, {@code //}, control characters, bad
+   * percent-encoding). By default such requests get 400 before any policy rule is consulted, because Spring MVC routes
+   * on the raw path while the container hands policy a normalised one. Not recommended; logged as a warning.
+   */
+  private boolean allowUnnormalizedPaths;
+
   /** Where this service's own credentials come from. */
   private final Identity identity = new Identity();
 
@@ -106,6 +114,14 @@ public class LanyardProperties {
 
   public void setClockSkew(Duration clockSkew) {
     this.clockSkew = clockSkew;
+  }
+
+  public boolean isAllowUnnormalizedPaths() {
+    return allowUnnormalizedPaths;
+  }
+
+  public void setAllowUnnormalizedPaths(boolean allowUnnormalizedPaths) {
+    this.allowUnnormalizedPaths = allowUnnormalizedPaths;
   }
 
   public Identity getIdentity() {

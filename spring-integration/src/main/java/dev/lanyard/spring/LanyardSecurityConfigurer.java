@@ -27,7 +27,9 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  * {@code @PreAuthorize("hasAuthority('SCOPE_payments:charge')")} works. Spring Security's own refusals answer 401
  * {@code Bearer realm=…} for an unauthenticated request and 403 {@code Bearer error="insufficient_scope",
  * scope="…"} when the missing authorities are {@code SCOPE_} ones (unless the chain sets its own entry point or
- * access-denied handler). CSRF protection, when the chain has it, ignores requests with a bearer token.
+ * access-denied handler). CSRF protection, when the chain has it, ignores requests with a bearer token. A request
+ * whose raw path is not in normal form gets the filter's 400 before any rule, whether Lanyard or Spring Security's
+ * firewall sees it first (the starter's {@code RequestRejectedHandler} bean answers the firewall's path refusals).
  *
  * <p>Needs the Lanyard auto-configuration in the application context (a servlet web application with
  * {@code lanyard.*} properties).

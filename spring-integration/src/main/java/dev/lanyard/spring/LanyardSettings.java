@@ -2,6 +2,7 @@ package dev.lanyard.spring;
 
 import dev.lanyard.authority.AuthorityStoreException;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.internal.ScopeTokens;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.policy.Policy;
@@ -45,6 +46,7 @@ final class LanyardSettings {
   static final String BUNDLE = "lanyard.bundle";
   static final String MAX_TOKEN_LIFETIME = "lanyard.max-token-lifetime";
   static final String CLOCK_SKEW = "lanyard.clock-skew";
+  static final String ALLOW_UNNORMALIZED_PATHS = "lanyard.allow-unnormalized-paths";
   static final String IDENTITY_SOURCE = "lanyard.identity.source";
   static final String AUTHORITY_DIR = "lanyard.authority.dir";
   static final String POLICY_FILE = "lanyard.policy.file";
@@ -60,6 +62,7 @@ final class LanyardSettings {
   private final String audience;
   private final Duration maxTokenLifetime;
   private final Duration clockSkew;
+  private final boolean allowUnnormalizedPaths;
   private final LanyardProperties.Source source;
   private final Path authorityDir;
   private final String bundle;
@@ -74,6 +77,7 @@ final class LanyardSettings {
     this.audience = blank(p.getAudience()) ? spiffeId.toString() : p.getAudience().strip();
     this.maxTokenLifetime = maxTokenLifetime(p.getMaxTokenLifetime());
     this.clockSkew = clockSkew(p.getClockSkew());
+    this.allowUnnormalizedPaths = p.isAllowUnnormalizedPaths();
     this.source = p.getIdentity().getSource() == null ? LanyardProperties.Source.EMBEDDED : p.getIdentity().getSource();
     this.authorityDir = authorityDir(p.getAuthority().getDir());
     this.bundle = blank(p.getBundle()) ? null : checkBundle(p.getBundle().strip());
@@ -108,6 +112,11 @@ final class LanyardSettings {
 
   Duration clockSkew() {
     return clockSkew;
+  }
+
+  /** True when {@code lanyard.allow-unnormalized-paths} relaxes the normal-form check of inbound paths. */
+  boolean allowUnnormalizedPaths() {
+    return allowUnnormalizedPaths;
   }
 
   PolicySource policy() {
@@ -350,6 +359,10 @@ final class LanyardSettings {
       }
       if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
         throw invalid(prefix + ".url", t.getUrl(), "must not have user info, a query or a fragment");
+      }
+      if (uri.getRawPath() != null && !RequestPaths.isNormal(uri.getRawPath())) {
+        throw invalid(prefix + ".url", t.getUrl(), "the path is not in normal form (no '.' or '..' segments, '//', "
+            + "';', encoded dots or slashes, or bad percent-encoding): no request would ever match it");
       }
       if (blank(t.getAudience())) {
         throw invalid(prefix + ".audience", null, "is required: the audience of tokens for " + name

@@ -25,6 +25,13 @@ class ClientTargetTest {
       "https://payments.internal/api/%2e%2e/admin, false",
       "https://payments.internal/api/x%2Fy, false",
       "https://payments.internal/api/./charge, false",
+      "https://payments.internal/api/charge;jsessionid=x, false",
+      "https://payments.internal/api/..;/admin, false",
+      "https://payments.internal/api//charge, false",
+      "https://payments.internal/api/%252e%252e/admin, false",
+      "https://payments.internal/api/%c0%ae%c0%ae/admin, false",
+      "https://payments.internal/api/charge%00, false",
+      "https://payments.internal/api/x%5cy, false",
       "https://payments.internal/, false",
       "https://payments.internal, false",
       // matches
@@ -32,6 +39,7 @@ class ClientTargetTest {
       "https://PAYMENTS.internal:443/api/charge, true",
       "https://payments.internal/api/charge?amount=1, true",
       "HTTPS://payments.internal/api/v2/refunds, true",
+      "https://payments.internal/api/caf%C3%A9/a%20b, true",
   })
   void matchesWhenUrlThenOnlySameOriginUnderPath(String url, boolean expected) {
     assertThat(API.matches(URI.create(url))).isEqualTo(expected);

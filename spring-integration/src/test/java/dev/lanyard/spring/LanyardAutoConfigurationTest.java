@@ -41,6 +41,8 @@ import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.HttpStatusRequestRejectedHandler;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 class LanyardAutoConfigurationTest {
   private static final String[] BASE = {
@@ -71,6 +73,7 @@ class LanyardAutoConfigurationTest {
       assertThat(context).hasSingleBean(LanyardInbound.class);
       assertThat(context).hasBean("lanyardSecurityFilterChain");
       assertThat(context).getBeans(SecurityFilterChain.class).hasSize(1);
+      assertThat(context.getBean(RequestRejectedHandler.class)).isInstanceOf(LanyardRequestRejectedHandler.class);
       assertThat(context).doesNotHaveBean(FilterRegistrationBean.class);
       assertThat(context).doesNotHaveBean(UserDetailsService.class);
       assertThat(context).hasBean("lanyardRestClientCustomizer").hasBean("lanyardRestTemplateCustomizer");
@@ -209,6 +212,15 @@ class LanyardAutoConfigurationTest {
   }
 
   @Test
+  void requestRejectedHandlerWhenApplicationDeclaresOneThenBacksOff() {
+    RequestRejectedHandler own = new HttpStatusRequestRejectedHandler();
+    web.withBean("ownRejectedHandler", RequestRejectedHandler.class, () -> own).run(context -> {
+      assertThat(context).hasNotFailed();
+      assertThat(context.getBean(RequestRejectedHandler.class)).isSameAs(own);
+    });
+  }
+
+  @Test
   void nonWebApplicationWhenStartedThenIdentityAndClientButNoInbound() {
     plain.run(context -> {
       assertThat(context).hasNotFailed();
@@ -269,6 +281,9 @@ class LanyardAutoConfigurationTest {
       "lanyard.bundle=https://                                   | lanyard.bundle      | https://",
       "lanyard.client.targets.billing.url=https://billing:8443   | lanyard.client.targets.billing.audience | is required",
       "lanyard.client.targets.billing.url=ftp://billing          | lanyard.client.targets.billing.url | http or https",
+      "lanyard.client.targets.billing.url=https://billing/api/../admin | lanyard.client.targets.billing.url | not in normal form",
+      "lanyard.client.targets.billing.url=https://billing/api;x=y | lanyard.client.targets.billing.url | not in normal form",
+      "lanyard.allow-unnormalized-paths=maybe                    | lanyard.allow-unnormalized-paths | boolean",
   })
   void propertyWhenBadThenStartFailsNamingItAndWhy(String property, String name, String why) {
     web.withPropertyValues(property).run(context -> assertFailure(context, name, why));
