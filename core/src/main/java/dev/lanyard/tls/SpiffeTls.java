@@ -36,6 +36,15 @@ public final class SpiffeTls {
     return new SpiffeTrustManager(verifier, authorizer);
   }
 
+  /**
+   * A trust manager that verifies peers with {@code verifier}, authorizes clients with {@code clients}, and authorizes
+   * each server with the authorizer {@code servers} chooses for the host and port the connection is for.
+   */
+  public static X509ExtendedTrustManager trustManager(X509SvidVerifier verifier, PeerAuthorizer clients,
+      ServerAuthorizer servers) {
+    return new SpiffeTrustManager(verifier, clients, servers);
+  }
+
   /** A TLS context presenting the current SVID and accepting authorized SPIFFE peers. */
   public static SSLContext context(X509SvidSource source, X509SvidVerifier verifier, PeerAuthorizer authorizer) {
     Objects.requireNonNull(source, "source");

@@ -17,17 +17,25 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A trust manager that accepts a peer when its chain verifies as an X.509-SVID against the current bundle and the
- * authorizer accepts its SPIFFE ID. It replaces host-name verification: SPIFFE peers are named by SPIFFE ID.
+ * authorizer accepts its SPIFFE ID. It replaces host-name verification: SPIFFE peers are named by SPIFFE ID. Clients
+ * are authorized by one {@link PeerAuthorizer}; servers by the one the {@link ServerAuthorizer} chooses for the host
+ * and port the connection is for.
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
   private final X509SvidVerifier verifier;
-  private final PeerAuthorizer authorizer;
+  private final PeerAuthorizer clients;
+  private final ServerAuthorizer servers;
 
   SpiffeTrustManager(X509SvidVerifier verifier, PeerAuthorizer authorizer) {
+    this(verifier, authorizer, ServerAuthorizer.always(authorizer));
+  }
+
+  SpiffeTrustManager(X509SvidVerifier verifier, PeerAuthorizer clients, ServerAuthorizer servers) {
     this.verifier = Objects.requireNonNull(verifier, "verifier");
-    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+    this.clients = Objects.requireNonNull(clients, "clients");
+    this.servers = Objects.requireNonNull(servers, "servers");
   }
 
   /** Verifies and authorizes a peer chain, for handshakes and for {@link PeerIdentity}. */
@@ -44,9 +52,9 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     return peer;
   }
 
-  private void check(X509Certificate[] chain) throws CertificateException {
+  private void check(PeerAuthorizer authorizer, X509Certificate[] chain) throws CertificateException {
     try {
-      check(verifier, authorizer, chain);
+      check(verifier, authorizer == null ? peer -> false : authorizer, chain);
     } catch (X509SvidRejectedException e) {
       throw new PeerRejectedException(e);
     } catch (BundleUnavailableException e) {
@@ -56,39 +64,42 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    check(chain);
+    check(clients, chain);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    check(chain);
+    check(servers.forServer(null, -1), chain);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    check(chain);
+    check(clients, chain);
     notResumable(socket);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
       throws CertificateException {
-    check(chain);
+    SSLSession session = socket instanceof SSLSocket ? ((SSLSocket) socket).getHandshakeSession() : null;
+    check(session == null ? servers.forServer(null, -1) : servers.forServer(session.getPeerHost(),
+        session.getPeerPort()), chain);
     notResumable(socket);
   }
 
   @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    check(chain);
+    check(clients, chain);
     notResumable(engine == null ? null : engine.getHandshakeSession());
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    check(chain);
+    check(engine == null ? servers.forServer(null, -1) : servers.forServer(engine.getPeerHost(),
+        engine.getPeerPort()), chain);
     notResumable(engine == null ? null : engine.getHandshakeSession());
   }
 

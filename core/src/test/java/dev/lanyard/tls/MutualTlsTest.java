@@ -293,6 +293,83 @@ class MutualTlsTest {
     });
   }
 
+  // ------------------------------------------------------------------------------ per-server authorization
+
+  private SSLContext ordersClientFor(ServerAuthorizer servers) {
+    X509SvidVerifier clientVerifier = X509SvidVerifier.newBuilder().bundleSource(authority.bundleSource()).build();
+    return context(new KeyManager[] {SpiffeTls.keyManager(source(authority, ORDERS))},
+        SpiffeTls.trustManager(clientVerifier, PeerAuthorizer.memberOf(EXAMPLE), servers));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void serverAtNamedHostAndPortWhenNotTheNamedIdThenHandshakeFailsWithNotAuthorized(String protocol) {
+    assertTimeoutPreemptively(TIMEOUT, () -> {
+      // The trust domain would accept payments, but this address is OTHER's: a workload answering there is refused.
+      SSLContext client = ordersClientFor(ServerAuthorizer.newBuilder(PeerAuthorizer.memberOf(EXAMPLE))
+          .server("127.0.0.1", https.getAddress().getPort(), PeerAuthorizer.exactly(OTHER)).build());
+
+      Throwable thrown = catchThrowable(() -> get(client, protocol));
+
+      assertThat(thrown).isInstanceOf(SSLHandshakeException.class);
+      PeerRejectedException rejected = causeOfType(thrown, PeerRejectedException.class);
+      assertThat(rejected.reason()).isEqualTo(Reason.NOT_AUTHORIZED);
+      assertThat(rejected).hasMessageContaining(PAYMENTS.toString());
+      assertThat(handledClients).isEmpty();
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void serverAtNamedHostAndPortWhenTheNamedIdThenOk(String protocol) {
+    assertTimeoutPreemptively(TIMEOUT, () -> {
+      SSLContext client = ordersClientFor(ServerAuthorizer.newBuilder(PeerAuthorizer.exactly(OTHER))
+          .server("127.0.0.1", https.getAddress().getPort(), PeerAuthorizer.exactly(PAYMENTS)).build());
+
+      HttpResponse<String> response = get(client, protocol);
+
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(handledClients).containsExactly(ORDERS.toString());
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void serverAtUnnamedPortThenOtherwiseApplies(String protocol) {
+    assertTimeoutPreemptively(TIMEOUT, () -> {
+      int port = https.getAddress().getPort();
+      SSLContext client = ordersClientFor(ServerAuthorizer.newBuilder(PeerAuthorizer.memberOf(EXAMPLE))
+          .server("127.0.0.1", port == 65535 ? 1 : port + 1, PeerAuthorizer.exactly(OTHER)).build());
+
+      HttpResponse<String> response = get(client, protocol);
+
+      assertThat(response.statusCode()).isEqualTo(200);
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void rawSocketAtNamedHostAndPortWhenNotTheNamedIdThenStartHandshakeThrows(String protocol) {
+    assertTimeoutPreemptively(TIMEOUT, () -> {
+      EchoServer echo = track(new EchoServer(serverContext, verifier));
+      SSLContext client = ordersClientFor(ServerAuthorizer.newBuilder(PeerAuthorizer.memberOf(EXAMPLE))
+          .server("LocalHost", echo.port(), PeerAuthorizer.exactly(OTHER)).build());
+
+      Throwable thrown = catchThrowable(() -> {
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) client.getSocketFactory()
+            .createSocket("localhost", echo.port())) {
+          socket.setSSLParameters(clientParameters(client, protocol));
+          socket.setSoTimeout(10_000);
+          socket.startHandshake();
+        }
+      });
+
+      assertThat(thrown).isInstanceOf(SSLHandshakeException.class);
+      assertThat(causeOfType(thrown, PeerRejectedException.class).reason()).isEqualTo(Reason.NOT_AUTHORIZED);
+      assertThat(echo.clientSerials).isEmpty();
+    });
+  }
+
   // ------------------------------------------------------------------------------------ raw TLS sockets
 
   @ParameterizedTest

@@ -1,9 +1,11 @@
 package dev.lanyard.spring;
 
 import dev.lanyard.internal.RequestPaths;
+import dev.lanyard.spiffe.SpiffeId;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A service this one calls ({@code lanyard.client.targets.<name>}): where it is, and what token it gets. A request
@@ -11,6 +13,8 @@ import java.util.Locale;
  * segment: {@code /api} covers {@code /api} and {@code /api/x}, not {@code /apix}). A path not in normal form
  * ({@link RequestPaths}: dot segments, encoded dots or slashes, {@code ;} parameters, {@code //}, bad encoding; the
  * grammar inbound requests are held to) never matches, so a token cannot be steered to another path by path tricks.
+ * Over TLS with the SSL bundle {@code lanyard}, the server at the target's host and port must present the target's
+ * {@linkplain #serverId() server ID}.
  */
 final class ClientTarget {
   private final String name;
@@ -20,9 +24,10 @@ final class ClientTarget {
   private final String path;
   private final String audience;
   private final List<String> scopes;
+  private final SpiffeId serverId;
 
   private ClientTarget(String name, String scheme, String host, int port, String path, String audience,
-      List<String> scopes) {
+      List<String> scopes, SpiffeId serverId) {
     this.name = name;
     this.scheme = scheme;
     this.host = host;
@@ -30,17 +35,21 @@ final class ClientTarget {
     this.path = path;
     this.audience = audience;
     this.scopes = scopes;
+    this.serverId = serverId;
   }
 
-  /** A target from its checked base URL (http or https, with a host). */
-  static ClientTarget of(String name, URI url, String audience, List<String> scopes) {
+  /**
+   * A target from its checked base URL (http or https, with a host), and the SPIFFE ID its server must present over
+   * TLS ({@code null} when none is known: then no server at its address is accepted).
+   */
+  static ClientTarget of(String name, URI url, String audience, List<String> scopes, SpiffeId serverId) {
     String scheme = url.getScheme().toLowerCase(Locale.ROOT);
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     while (path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
     return new ClientTarget(name, scheme, url.getHost().toLowerCase(Locale.ROOT), port(scheme, url.getPort()), path,
-        audience, List.copyOf(scopes));
+        audience, List.copyOf(scopes), serverId);
   }
 
   String name() {
@@ -53,6 +62,26 @@ final class ClientTarget {
 
   List<String> scopes() {
     return scopes;
+  }
+
+  /** The SPIFFE ID the target's server must present over TLS, if known. */
+  Optional<SpiffeId> serverId() {
+    return Optional.ofNullable(serverId);
+  }
+
+  /** True for an https target: one whose server the SSL bundle authorizes. */
+  boolean isHttps() {
+    return scheme.equals("https");
+  }
+
+  /** The target's host, lower case. */
+  String host() {
+    return host;
+  }
+
+  /** The target's port, the scheme's default when the URL has none. */
+  int port() {
+    return port;
   }
 
   /** How specific the target is: longer paths win when several match. */
@@ -86,6 +115,7 @@ final class ClientTarget {
 
   @Override
   public String toString() {
-    return "ClientTarget[" + name + ", " + scheme + "://" + host + ":" + port + path + ", audience=" + audience + "]";
+    return "ClientTarget[" + name + ", " + scheme + "://" + host + ":" + port + path + ", audience=" + audience
+        + ", serverId=" + serverId + "]";
   }
 }

@@ -104,7 +104,21 @@ public final class LanyardAutoConfiguration {
   @ConditionalOnMissingBean(name = "lanyardSslBundleRegistrar")
   SslBundleRegistrar lanyardSslBundleRegistrar(LanyardSettings settings, LanyardIdentity identity,
       BundleSource bundles) {
-    return new LanyardSslBundle(identity, settings.trustDomain(), bundles);
+    if (settings.serverAuthorization() == LanyardProperties.ServerAuthorization.TRUST_DOMAIN) {
+      LOG.warn("{}=trust-domain: clients using the SSL bundle '{}' accept any workload of {} as the server of every "
+          + "target, so a workload that can redirect a target's traffic receives its token; the default 'target' "
+          + "requires each target's server-id", LanyardSettings.SERVER_AUTHORIZATION, LanyardSslBundle.NAME,
+          settings.trustDomain());
+    } else {
+      for (ClientTarget target : settings.targets()) {
+        if (target.isHttps() && target.serverId().isEmpty()) {
+          LOG.warn("{}.{}.server-id is not set and the audience is not a SPIFFE ID of {}: the SSL bundle '{}' refuses "
+              + "every server at {}:{}", LanyardSettings.TARGETS, target.name(), settings.trustDomain(),
+              LanyardSslBundle.NAME, target.host(), target.port());
+        }
+      }
+    }
+    return new LanyardSslBundle(identity, settings.trustDomain(), bundles, settings.serverAuthorizer());
   }
 
   /** The embedded authority and the identity it gives, unless the application brings its own identity. */

@@ -215,6 +215,20 @@ public class LanyardProperties {
     }
   }
 
+  /** Which servers a client using the SSL bundle {@code lanyard} accepts. */
+  public enum ServerAuthorization {
+    /**
+     * A server at a target's address (host and port of {@code lanyard.client.targets.<name>.url}) must present that
+     * target's SPIFFE ID ({@code server-id}, by default the audience); other servers any SPIFFE ID of the trust domain.
+     */
+    TARGET,
+    /**
+     * Any workload of the trust domain, wherever the connection goes. Risky: a workload that can redirect a target's
+     * traffic receives the target's token.
+     */
+    TRUST_DOMAIN
+  }
+
   /** Settings of outbound calls. */
   public static class Client {
     /**
@@ -223,6 +237,22 @@ public class LanyardProperties {
      * target's path).
      */
     private Map<String, Target> targets = new LinkedHashMap<>();
+
+    /**
+     * Which servers a client using the SSL bundle {@code lanyard} accepts: {@code target} (a server at a target's
+     * host and port must present that target's SPIFFE ID, other servers any SPIFFE ID of the trust domain) or
+     * {@code trust-domain} (any workload of the trust domain everywhere: a workload that can redirect a target's
+     * traffic gets its token; logged at WARN).
+     */
+    private ServerAuthorization serverAuthorization = ServerAuthorization.TARGET;
+
+    public ServerAuthorization getServerAuthorization() {
+      return serverAuthorization;
+    }
+
+    public void setServerAuthorization(ServerAuthorization serverAuthorization) {
+      this.serverAuthorization = serverAuthorization;
+    }
 
     public Map<String, Target> getTargets() {
       return targets;
@@ -243,6 +273,14 @@ public class LanyardProperties {
 
     /** The scopes to ask for in tokens for the target. */
     private List<String> scopes = new ArrayList<>();
+
+    /**
+     * The SPIFFE ID the target's server must present over TLS with the SSL bundle {@code lanyard}, e.g.
+     * {@code spiffe://example.org/payments}. Defaults to the audience when that is a SPIFFE ID of the trust domain;
+     * required for an https target otherwise (until it is set, the bundle refuses every server at the target's
+     * address). Targets sharing a host and port must name the same server.
+     */
+    private String serverId;
 
     public String getUrl() {
       return url;
@@ -266,6 +304,14 @@ public class LanyardProperties {
 
     public void setScopes(List<String> scopes) {
       this.scopes = scopes;
+    }
+
+    public String getServerId() {
+      return serverId;
+    }
+
+    public void setServerId(String serverId) {
+      this.serverId = serverId;
     }
   }
 }

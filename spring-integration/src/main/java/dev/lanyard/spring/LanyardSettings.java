@@ -10,12 +10,14 @@ import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.tls.ServerAuthorizer;
 import dev.lanyard.trust.BundleFormatException;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.FileBundleSource;
 import dev.lanyard.trust.HttpBundleSource;
 import dev.lanyard.trust.TrustBundle;
+import dev.lanyard.x509.PeerAuthorizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -26,6 +28,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,6 +55,7 @@ final class LanyardSettings {
   static final String POLICY_FILE = "lanyard.policy.file";
   static final String POLICY_RULES = "lanyard.policy.rules";
   static final String TARGETS = "lanyard.client.targets";
+  static final String SERVER_AUTHORIZATION = "lanyard.client.server-authorization";
 
   static final Duration MAX_MAX_TOKEN_LIFETIME = Duration.ofHours(24);
   private static final String CLASSPATH_PREFIX = "classpath:";
@@ -69,6 +73,8 @@ final class LanyardSettings {
   private final ResourceLoader resources;
   private final PolicySource policy;
   private final List<ClientTarget> targets;
+  private final LanyardProperties.ServerAuthorization serverAuthorization;
+  private final ServerAuthorizer serverAuthorizer;
 
   private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
     this.resources = resources;
@@ -82,7 +88,10 @@ final class LanyardSettings {
     this.authorityDir = authorityDir(p.getAuthority().getDir());
     this.bundle = blank(p.getBundle()) ? null : checkBundle(p.getBundle().strip());
     this.policy = policy(p.getPolicy());
-    this.targets = targets(p.getClient().getTargets());
+    this.targets = targets(p.getClient().getTargets(), trustDomain);
+    this.serverAuthorization = p.getClient().getServerAuthorization() == null
+        ? LanyardProperties.ServerAuthorization.TARGET : p.getClient().getServerAuthorization();
+    this.serverAuthorizer = serverAuthorizer(targets, trustDomain, serverAuthorization);
   }
 
   /**
@@ -125,6 +134,20 @@ final class LanyardSettings {
 
   List<ClientTarget> targets() {
     return targets;
+  }
+
+  /** {@code lanyard.client.server-authorization}. */
+  LanyardProperties.ServerAuthorization serverAuthorization() {
+    return serverAuthorization;
+  }
+
+  /**
+   * Which servers clients using the SSL bundle {@code lanyard} accept: with {@code target}, a server at the host and
+   * port of an https target must present its server ID (none when the target has none), any other server a SPIFFE ID
+   * of the trust domain; with {@code trust-domain}, any workload of the trust domain everywhere.
+   */
+  ServerAuthorizer serverAuthorizer() {
+    return serverAuthorizer;
   }
 
   /** The identity source as written in properties, e.g. {@code workload-api}. */
@@ -334,7 +357,7 @@ final class LanyardSettings {
     }
   }
 
-  private static List<ClientTarget> targets(Map<String, LanyardProperties.Target> targets) {
+  private static List<ClientTarget> targets(Map<String, LanyardProperties.Target> targets, TrustDomain trustDomain) {
     List<ClientTarget> out = new ArrayList<>();
     if (targets == null) {
       return out;
@@ -375,9 +398,67 @@ final class LanyardSettings {
               + "space, '\"' or '\\')");
         }
       }
-      out.add(ClientTarget.of(name, uri, t.getAudience().strip(), scopes));
+      String audience = t.getAudience().strip();
+      out.add(ClientTarget.of(name, uri, audience, scopes, serverId(prefix, t.getServerId(), audience, trustDomain)));
     });
     return List.copyOf(out);
+  }
+
+  /**
+   * The explicit {@code server-id}, checked; or else the audience when that is a workload SPIFFE ID of the trust
+   * domain; or else none.
+   */
+  private static SpiffeId serverId(String prefix, String value, String audience, TrustDomain trustDomain) {
+    if (blank(value)) {
+      try {
+        SpiffeId id = SpiffeId.parse(audience);
+        return id.isMemberOf(trustDomain) && !id.isTrustDomainId() ? id : null;
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+    String property = prefix + ".server-id";
+    SpiffeId id;
+    try {
+      id = SpiffeId.parse(value.strip());
+    } catch (IllegalArgumentException e) {
+      throw invalid(property, value, "not a SPIFFE ID: " + e.getMessage());
+    }
+    if (id.isTrustDomainId()) {
+      throw invalid(property, value, "names a trust domain, not a workload: give the SPIFFE ID the server presents");
+    }
+    if (!id.isMemberOf(trustDomain)) {
+      throw invalid(property, value, "is not in trust domain '" + trustDomain + "', the only one the SSL bundle '"
+          + LanyardSslBundle.NAME + "' trusts (" + TRUST_DOMAIN + ")");
+    }
+    return id;
+  }
+
+  private static ServerAuthorizer serverAuthorizer(List<ClientTarget> targets, TrustDomain trustDomain,
+      LanyardProperties.ServerAuthorization choice) {
+    PeerAuthorizer anyWorkload = PeerAuthorizer.memberOf(trustDomain);
+    if (choice == LanyardProperties.ServerAuthorization.TRUST_DOMAIN) {
+      return ServerAuthorizer.always(anyWorkload);
+    }
+    ServerAuthorizer.Builder builder = ServerAuthorizer.newBuilder(anyWorkload);
+    Map<String, ClientTarget> byServer = new HashMap<>();
+    for (ClientTarget target : targets) {
+      if (!target.isHttps()) {
+        continue;
+      }
+      String server = target.host() + ":" + target.port();
+      ClientTarget other = byServer.putIfAbsent(server, target);
+      if (other == null) {
+        builder.server(target.host(), target.port(), target.serverId().map(PeerAuthorizer::exactly)
+            .orElse(peer -> false));
+      } else if (!other.serverId().equals(target.serverId())) {
+        throw invalid(TARGETS + "." + target.name() + ".server-id", target.serverId().orElse(null),
+            "targets '" + other.name() + "' and '" + target.name() + "' share " + server + " but name different "
+            + "servers (" + other.serverId().map(Object::toString).orElse("none") + "): one TLS server presents one "
+            + "SPIFFE ID; set the same server-id on both");
+      }
+    }
+    return builder.build();
   }
 
   private static Path filePath(String property, String value) {

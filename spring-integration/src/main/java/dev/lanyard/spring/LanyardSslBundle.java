@@ -1,6 +1,7 @@
 package dev.lanyard.spring;
 
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.tls.ServerAuthorizer;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -42,7 +43,8 @@ import org.springframework.boot.ssl.SslStoreBundle;
  * roots; Tomcat and other servers read these and validate client certificates by PKIX against the roots, after which
  * Lanyard verifies the chain again as an X.509-SVID), and key and trust managers from {@link SpiffeTls} (clients built
  * from the bundle: the current SVID is always presented and the server is verified as an X.509-SVID of the trust
- * domain, by SPIFFE ID instead of host name). TLS 1.3 and 1.2 only.
+ * domain and authorized by SPIFFE ID instead of host name, per connection: a server at a target's host and port must
+ * present that target's server ID, see {@link LanyardSettings#serverAuthorizer()}). TLS 1.3 and 1.2 only.
  */
 final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
   /** The bundle's name. */
@@ -57,11 +59,13 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
   private final TrustDomain trustDomain;
   private final BundleSource bundles;
   private final X509SvidVerifier verifier;
+  private final ServerAuthorizer servers;
   private final String password;
   private volatile AutoCloseable listener;
 
-  LanyardSslBundle(LanyardIdentity identity, TrustDomain trustDomain, BundleSource bundles) {
+  LanyardSslBundle(LanyardIdentity identity, TrustDomain trustDomain, BundleSource bundles, ServerAuthorizer servers) {
     this.identity = identity;
+    this.servers = servers;
     this.trustDomain = trustDomain;
     this.bundles = bundles;
     this.verifier = X509SvidVerifier.newBuilder().bundleSource(bundles).trustDomains(trustDomain).build();
@@ -85,7 +89,8 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
     SslStoreBundle stores = SslStoreBundle.of(keyStore(svid), password, trustStore());
     SslManagerBundle managers = SslManagerBundle.of(
         new FixedKeyManagerFactory(SpiffeTls.keyManager(identity.x509Svids())),
-        new FixedTrustManagerFactory(SpiffeTls.trustManager(verifier, PeerAuthorizer.memberOf(trustDomain))));
+        new FixedTrustManagerFactory(SpiffeTls.trustManager(verifier, PeerAuthorizer.memberOf(trustDomain),
+            servers)));
     SslOptions options = SslOptions.of(null, new String[] {"TLSv1.3", "TLSv1.2"});
     return SslBundle.of(stores, SslBundleKey.of(password, ALIAS), options, SslBundle.DEFAULT_PROTOCOL, managers);
   }

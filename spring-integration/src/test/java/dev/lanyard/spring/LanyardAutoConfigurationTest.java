@@ -11,11 +11,13 @@ import dev.lanyard.credentials.X509SvidSource;
 import dev.lanyard.servlet.LanyardFilter;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.tls.ServerAuthorizer;
 import dev.lanyard.trust.BundleSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -34,6 +36,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -44,6 +48,7 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.firewall.HttpStatusRequestRejectedHandler;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
+@ExtendWith(OutputCaptureExtension.class)
 class LanyardAutoConfigurationTest {
   private static final String[] BASE = {
       "lanyard.trust-domain=example.org",
@@ -259,6 +264,92 @@ class LanyardAutoConfigurationTest {
           assertThat(target.scopes()).containsExactly("orders:read", "orders:write");
           assertThat(target.matches(java.net.URI.create("https://orders.internal:8443/api/x"))).isTrue();
         });
+  }
+
+  private static final SpiffeId ORDERS = SpiffeId.parse("spiffe://example.org/orders");
+  private static final SpiffeId IMPOSTOR = SpiffeId.parse("spiffe://example.org/impostor");
+
+  @Test
+  void serverAuthorizationWhenDefaultThenTargetServerMustPresentTheAudience(CapturedOutput output) {
+    web.withPropertyValues("lanyard.client.targets.orders.url=https://Orders.Internal:8443/api/",
+        "lanyard.client.targets.orders.audience=spiffe://example.org/orders").run(context -> {
+          assertThat(context).hasNotFailed();
+          LanyardSettings settings = context.getBean(LanyardSettings.class);
+          assertThat(settings.serverAuthorization()).isEqualTo(LanyardProperties.ServerAuthorization.TARGET);
+          assertThat(settings.targets().get(0).serverId()).contains(ORDERS);
+          ServerAuthorizer servers = settings.serverAuthorizer();
+          assertThat(servers.forServer("orders.internal", 8443).isAuthorized(ORDERS)).isTrue();
+          assertThat(servers.forServer("orders.internal", 8443).isAuthorized(IMPOSTOR)).isFalse();
+          assertThat(servers.forServer("ledger.internal", 443).isAuthorized(IMPOSTOR)).isTrue();
+          assertThat(servers.forServer("ledger.internal", 443)
+              .isAuthorized(SpiffeId.parse("spiffe://other.org/ledger"))).isFalse();
+        });
+    assertThat(output).doesNotContain("server-authorization=trust-domain").doesNotContain(".server-id is not set");
+  }
+
+  @Test
+  void serverIdWhenSetThenItAuthorizesTheServerWhateverTheAudience() {
+    web.withPropertyValues("lanyard.client.targets.orders.url=https://orders.internal:8443/api/",
+        "lanyard.client.targets.orders.audience=orders-api",
+        "lanyard.client.targets.orders.server-id=spiffe://example.org/orders").run(context -> {
+          assertThat(context).hasNotFailed();
+          LanyardSettings settings = context.getBean(LanyardSettings.class);
+          assertThat(settings.targets().get(0).audience()).isEqualTo("orders-api");
+          assertThat(settings.targets().get(0).serverId()).contains(ORDERS);
+          assertThat(settings.serverAuthorizer().forServer("orders.internal", 8443).isAuthorized(ORDERS)).isTrue();
+        });
+  }
+
+  @Test
+  void serverIdWhenMissingAndAudienceNotSpiffeIdThenNoServerAcceptedThereAndWarningNamesProperty(
+      CapturedOutput output) {
+    web.withPropertyValues("lanyard.client.targets.orders.url=https://orders.internal:8443/api/",
+        "lanyard.client.targets.orders.audience=orders-api").run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(SslBundles.class).getBundle("lanyard");
+          LanyardSettings settings = context.getBean(LanyardSettings.class);
+          assertThat(settings.targets().get(0).serverId()).isEmpty();
+          assertThat(settings.serverAuthorizer().forServer("orders.internal", 8443).isAuthorized(ORDERS)).isFalse();
+          assertThat(settings.serverAuthorizer().forServer("orders.internal", 8443).isAuthorized(IMPOSTOR))
+              .isFalse();
+        });
+    assertThat(output).contains("WARN").contains("lanyard.client.targets.orders.server-id is not set");
+  }
+
+  @Test
+  void serverAuthorizationWhenTrustDomainThenAnyWorkloadAcceptedAndWarned(CapturedOutput output) {
+    web.withPropertyValues("lanyard.client.targets.orders.url=https://orders.internal:8443/api/",
+        "lanyard.client.targets.orders.audience=spiffe://example.org/orders",
+        "lanyard.client.server-authorization=trust-domain").run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(SslBundles.class).getBundle("lanyard");
+          ServerAuthorizer servers = context.getBean(LanyardSettings.class).serverAuthorizer();
+          assertThat(servers.forServer("orders.internal", 8443).isAuthorized(IMPOSTOR)).isTrue();
+        });
+    assertThat(output).contains("WARN").contains("lanyard.client.server-authorization=trust-domain");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "lanyard.client.targets.orders.server-id=orders                     | lanyard.client.targets.orders.server-id "
+          + "| not a SPIFFE ID",
+      "lanyard.client.targets.orders.server-id=spiffe://example.org       | lanyard.client.targets.orders.server-id "
+          + "| names a trust domain",
+      "lanyard.client.targets.orders.server-id=spiffe://other.org/orders  | lanyard.client.targets.orders.server-id "
+          + "| is not in trust domain 'example.org'",
+      "lanyard.client.targets.orders.server-id=https://orders.internal    | lanyard.client.targets.orders.server-id "
+          + "| not a SPIFFE ID",
+      "lanyard.client.targets.more.server-id=spiffe://example.org/other   | lanyard.client.targets.more.server-id "
+          + "| share orders.internal:8443",
+      "lanyard.client.server-authorization=anyone                         | lanyard.client.server-authorization "
+          + "| anyone",
+  })
+  void serverIdWhenBadThenStartFailsNamingItAndWhy(String property, String name, String why) {
+    web.withPropertyValues("lanyard.client.targets.orders.url=https://orders.internal:8443/api",
+        "lanyard.client.targets.orders.audience=spiffe://example.org/orders",
+        "lanyard.client.targets.more.url=https://orders.internal:8443/more",
+        "lanyard.client.targets.more.audience=more-api", property)
+        .run(context -> assertFailure(context, name, why));
   }
 
   @ParameterizedTest(name = "{0}")
