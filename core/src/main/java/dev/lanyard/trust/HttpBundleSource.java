@@ -26,25 +26,26 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#allowInsecureHttp()} was called, and then a WARN is logged when the source starts (anyone on the
  * network path could replace the bundle, and with it every key that verifies callers).
  *
- * <p>Every fetch — connect, TLS handshake, headers and body — must complete within the timeout (default 5 s); one that
- * does not is cancelled and its connection closed, so an endpoint that stalls cannot hold a thread, block start-up or
- * stop later refreshes.
+ * <p>Every fetch — connect, TLS handshake, headers and body — must complete within the timeout (default 5 s); one
+ * that does not is cancelled and its connection closed, so an endpoint that stalls cannot hold a thread, block
+ * start-up or stop later refreshes.
  *
  * <p>The first fetch happens when the source is built. If it does not complete within the timeout,
  * {@link Builder#build()} throws {@link BundleUnavailableException}. If it completes but fails (an HTTP error, a
  * refused connection, a document that is not a JWK Set), the failure is logged and the source retries; until one
- * succeeds, {@link #bundleFor} throws {@link BundleUnavailableException}. Afterwards the bundle is refreshed in the background, ahead of use, every
- * refresh interval (the bundle's {@code spiffe_refresh_hint} clamped to 30 s .. 1 h, or the configured interval), and
- * early — at most once per 30 s — when a verifier meets an unknown key id. A failed refresh keeps serving the last
- * good bundle (stale-while-error) for at most {@code maxStaleness} after its fetch, retrying with backoff from 1 s;
- * beyond that the source throws {@link BundleUnavailableException} (adapters answer 503). Responses must be 200 with
- * at most 4 MiB; redirects are not followed. A response that is not a JWK Set counts as a failed refresh.
+ * succeeds, {@link #bundleFor} throws {@link BundleUnavailableException}. Afterwards the bundle is refreshed in the
+ * background, ahead of use, every refresh interval (the bundle's {@code spiffe_refresh_hint} clamped to 30 s .. 1 h,
+ * or the configured interval), and early — at most once per 30 s — when a verifier meets an unknown key id. A
+ * failed refresh keeps serving the last good bundle (stale-while-error) for at most {@code maxStaleness} after its
+ * fetch, retrying with backoff from 1 s; beyond that the source throws {@link BundleUnavailableException} (adapters
+ * answer 503). Responses must be 200 with at most 4 MiB; redirects are not followed. A response that is not a JWK
+ * Set counts as a failed refresh.
  *
  * <p>A fetched bundle whose {@code spiffe_sequence} is lower than that of the bundle held is refused as a rollback
- * (an old bundle would bring back keys that were removed): it counts as a failed refresh, so the stale-while-error bound
- * applies, and is logged at WARN with both numbers. A bundle with the same sequence but different content is accepted
- * (the endpoint is the authority on its content; SPIRE increments the sequence on every change) and logged at WARN; so
- * is a bundle without a sequence after one with.
+ * (an old bundle would bring back keys that were removed): it counts as a failed refresh, so the stale-while-error
+ * bound applies, and is logged at WARN with both numbers. A bundle with the same sequence but different content is
+ * accepted (the endpoint is the authority on its content; SPIRE increments the sequence on every change) and logged at
+ * WARN; so is a bundle without a sequence after one with (a replayed old bundle would carry its old sequence).
  */
 public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBundleSource.class);
