@@ -21,17 +21,33 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Loads a trust bundle for the CLI from a file or an http(s) URL: a SPIFFE bundle, or for X.509 also PEM roots; every
- * failure is a {@link CliException}.
+ * Loads a trust bundle for the CLI from a file or an https URL: a SPIFFE bundle, or for X.509 also PEM roots; every
+ * failure is a {@link CliException}. A URL fetch must complete (connect, TLS, headers, body) within its timeout; a
+ * cleartext {@code http} URL needs {@code --allow-insecure-http-bundle}.
  */
 final class Bundles {
   private static final String PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
 
   private Bundles() {}
 
-  static TrustBundle load(TrustDomain trustDomain, String location) {
-    String text = location.startsWith("https://") || location.startsWith("http://")
-        ? fetch(location) : read(Path.of(location));
+  /** How a bundle URL may be fetched: whether cleartext http is allowed, the deadline, where warnings go. */
+  static final class Remote {
+    final boolean allowInsecureHttp;
+    final Duration timeout;
+    final PrintWriter err;
+
+    Remote(boolean allowInsecureHttp, Duration timeout, PrintWriter err) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new CliException("--bundle-timeout must be more than 0");
+      }
+      this.allowInsecureHttp = allowInsecureHttp;
+      this.timeout = timeout;
+      this.err = err;
+    }
+  }
+
+  static TrustBundle load(TrustDomain trustDomain, String location, Remote remote) {
+    String text = isUrl(location) ? fetch(location, remote) : read(Path.of(location));
     try {
       return TrustBundle.parse(trustDomain, text);
     } catch (BundleFormatException e) {
@@ -43,9 +59,8 @@ final class Bundles {
    * Loads the X.509 roots of {@code trustDomain}: a SPIFFE bundle (JSON, its x509-svid entries) or PEM certificates,
    * told apart by content. A bundle without X.509 roots is a configuration error.
    */
-  static TrustBundle loadX509(TrustDomain trustDomain, String location) {
-    String text = (location.startsWith("https://") || location.startsWith("http://")
-        ? fetch(location) : read(Path.of(location))).strip();
+  static TrustBundle loadX509(TrustDomain trustDomain, String location, Remote remote) {
+    String text = (isUrl(location) ? fetch(location, remote) : read(Path.of(location))).strip();
     if (text.isEmpty()) {
       throw new CliException("bundle " + location + " is empty");
     }
@@ -95,11 +110,23 @@ final class Bundles {
     }
   }
 
-  private static String fetch(String url) {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+  private static boolean isUrl(String location) {
+    return location.startsWith("https://") || location.startsWith("http://");
+  }
+
+  private static String fetch(String url, Remote remote) {
+    if (url.startsWith("http://")) {
+      if (!remote.allowInsecureHttp) {
+        throw new CliException("bundle URL " + url + " is cleartext http: use https (--allow-insecure-http-bundle "
+            + "allows http, for tests only)");
+      }
+      remote.err.println("lanyard: warning: INSECURE: fetching bundle " + url + " over cleartext http "
+          + "(--allow-insecure-http-bundle)");
+    }
+    HttpClient client = HttpClient.newBuilder().connectTimeout(remote.timeout)
         .followRedirects(HttpClient.Redirect.NEVER).build();
     try {
-      return BundleDocuments.fetch(client, URI.create(url), Duration.ofSeconds(10));
+      return BundleDocuments.fetch(client, URI.create(url), remote.timeout);
     } catch (BundleUnavailableException e) {
       throw new CliException(e.getMessage());
     } catch (IllegalArgumentException e) {

@@ -101,8 +101,18 @@ final class JwtCommand implements Runnable {
     String trustDomain;
 
     @Option(names = "--bundle", required = true, paramLabel = "FILE|URL",
-        description = "The trust domain's SPIFFE bundle: a file, or an http(s) URL.")
+        description = "The trust domain's SPIFFE bundle: a file, or an https URL.")
     String bundle;
+
+    @Option(names = "--allow-insecure-http-bundle",
+        description = "INSECURE: accept a cleartext http:// --bundle URL, whose bundle anyone on the network path "
+            + "could replace (tests only).")
+    boolean allowInsecureHttpBundle;
+
+    @Option(names = "--bundle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        defaultValue = "10s",
+        description = "Deadline of a --bundle URL fetch as a whole: connect, TLS, headers and body (default 10s).")
+    Duration bundleTimeout;
 
     @Option(names = "--audience", required = true, paramLabel = "AUD",
         description = "The audience the token must carry.")
@@ -122,8 +132,9 @@ final class JwtCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       TrustDomain td = TrustDomain.of(trustDomain);
-      TrustBundle trustBundle = Bundles.load(td, bundle);
       PrintWriter err = spec.commandLine().getErr();
+      TrustBundle trustBundle = Bundles.load(td, bundle,
+          new Bundles.Remote(allowInsecureHttpBundle, bundleTimeout, err));
       Bundles.warnSkipped(trustBundle, err);
       JwtSvidVerifier verifier = JwtSvidVerifier.newBuilder()
           .bundleSource(BundleSource.of(trustBundle))

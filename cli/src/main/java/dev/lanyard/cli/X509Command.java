@@ -206,8 +206,18 @@ final class X509Command implements Runnable {
 
     @Option(names = "--bundle", required = true, paramLabel = "FILE|URL",
         description = "The trust domain's X.509 roots: PEM certificates or a SPIFFE bundle (JSON), told apart by "
-            + "content; a file, or an http(s) URL.")
+            + "content; a file, or an https URL.")
     String bundle;
+
+    @Option(names = "--allow-insecure-http-bundle",
+        description = "INSECURE: accept a cleartext http:// --bundle URL, whose bundle anyone on the network path "
+            + "could replace (tests only).")
+    boolean allowInsecureHttpBundle;
+
+    @Option(names = "--bundle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+        defaultValue = "10s",
+        description = "Deadline of a --bundle URL fetch as a whole: connect, TLS, headers and body (default 10s).")
+    Duration bundleTimeout;
 
     @Option(names = "--chain", required = true, paramLabel = "FILE",
         description = "The chain to verify: PEM certificates, leaf first, then intermediates (or one DER leaf).")
@@ -216,8 +226,9 @@ final class X509Command implements Runnable {
     @Override
     public Integer call() {
       TrustDomain td = TrustDomain.of(trustDomain);
-      TrustBundle trustBundle = Bundles.loadX509(td, bundle);
       PrintWriter err = spec.commandLine().getErr();
+      TrustBundle trustBundle = Bundles.loadX509(td, bundle,
+          new Bundles.Remote(allowInsecureHttpBundle, bundleTimeout, err));
       Bundles.warnSkipped(trustBundle, err);
       byte[] bytes = CliFiles.read(chain, "chain", MAX_CERTIFICATES);
       if (CliFiles.isBlank(bytes)) {

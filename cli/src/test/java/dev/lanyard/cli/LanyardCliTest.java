@@ -3,6 +3,7 @@ package dev.lanyard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.LIST;
 import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
@@ -30,6 +31,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -1107,11 +1113,12 @@ class LanyardCliTest {
         Result moved = verifyUrl(base + "/moved", token);
         Result html = verifyUrl(base + "/html", token);
         Result wrongAudience = run("jwt", "verify", "--trust-domain", TD, "--bundle", base + "/bundle",
-            "--audience", "spiffe://example.org/ledger", "--token", token);
+            "--allow-insecure-http-bundle", "--audience", "spiffe://example.org/ledger", "--token", token);
 
         assertThat(ok.code()).as(ok.out() + ok.err()).isZero();
         assertThat(ok.json()).containsEntry("valid", true).containsEntry("subject", SUBJECT)
             .containsEntry("keyId", authority.keyId());
+        assertThat(ok.err()).contains("warning").contains("INSECURE").contains(base + "/bundle");
         usageError(broken, "500");
         assertThat(broken.out()).isEmpty();
         usageError(moved, "302");
@@ -1121,6 +1128,82 @@ class LanyardCliTest {
       } finally {
         server.stop(0);
       }
+    }
+
+    @Test
+    void verifyWhenBundleUrlIsCleartextHttpWithoutFlagThenExit2NamingTheFlag() throws Exception {
+      Authority authority = init();
+      String token = mint(authority);
+      byte[] bundle = Files.readAllBytes(bundleFile(authority));
+      AtomicInteger hits = new AtomicInteger();
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/bundle", exchange -> {
+        hits.incrementAndGet();
+        exchange.sendResponseHeaders(200, bundle.length);
+        try (OutputStream body = exchange.getResponseBody()) {
+          body.write(bundle);
+        }
+      });
+      server.start();
+      try {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/bundle";
+
+        Result r = run("jwt", "verify", "--trust-domain", TD, "--bundle", url, "--audience", AUDIENCE,
+            "--token", token);
+
+        usageError(r, url, "cleartext http", "--allow-insecure-http-bundle");
+        assertThat(r.out()).isEmpty();
+        assertThat(hits.get()).as("nothing fetched over http").isZero();
+      } finally {
+        server.stop(0);
+      }
+    }
+
+    @Test
+    void verifyWhenBundleEndpointStallsTheBodyThenExit2WithinTheTimeout() throws Exception {
+      Authority authority = init();
+      String token = mint(authority);
+      CountDownLatch release = new CountDownLatch(1);
+      ExecutorService handlers = Executors.newCachedThreadPool();
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.setExecutor(handlers);
+      server.createContext("/bundle", exchange -> {
+        exchange.sendResponseHeaders(200, 1000);
+        OutputStream body = exchange.getResponseBody();
+        body.write("{\"keys\":".getBytes(StandardCharsets.UTF_8));
+        body.flush();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        exchange.close();
+      });
+      server.start();
+      try {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/bundle";
+        long start = System.nanoTime();
+
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("jwt", "verify", "--trust-domain", TD,
+            "--bundle", url, "--allow-insecure-http-bundle", "--bundle-timeout", "1s", "--audience", AUDIENCE,
+            "--token", token));
+
+        usageError(r, url, "within PT1S");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      } finally {
+        release.countDown();
+        server.stop(0);
+        handlers.shutdownNow();
+      }
+    }
+
+    @Test
+    void verifyWhenBundleTimeoutNotPositiveThenExit2() throws IOException {
+      Authority authority = init();
+
+      usageError(run("jwt", "verify", "--trust-domain", TD, "--bundle", bundleFile(authority).toString(),
+          "--bundle-timeout", "0s", "--audience", AUDIENCE, "--token", mint(authority)),
+          "--bundle-timeout must be more than 0");
     }
 
     @Test
@@ -1184,7 +1267,8 @@ class LanyardCliTest {
     }
 
     Result verifyUrl(String url, String token) {
-      return run("jwt", "verify", "--trust-domain", TD, "--bundle", url, "--audience", AUDIENCE, "--token", token);
+      return run("jwt", "verify", "--trust-domain", TD, "--bundle", url, "--allow-insecure-http-bundle",
+          "--audience", AUDIENCE, "--token", token);
     }
   }
 

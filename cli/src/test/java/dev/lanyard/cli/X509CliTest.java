@@ -6,8 +6,12 @@ import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.internal.Certificates;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +29,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -287,6 +292,39 @@ class X509CliTest {
 
   @Nested
   class Verify {
+    @Test
+    void verifyWhenBundleUrlIsCleartextHttpThenExit2UnlessFlaggedAndThenWarned() throws Exception {
+      Path authority = init();
+      Path out = issued(authority, "out");
+      byte[] roots = Files.readAllBytes(out.resolve("bundle.pem"));
+      AtomicInteger hits = new AtomicInteger();
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/bundle", exchange -> {
+        hits.incrementAndGet();
+        exchange.sendResponseHeaders(200, roots.length);
+        try (OutputStream body = exchange.getResponseBody()) {
+          body.write(roots);
+        }
+      });
+      server.start();
+      try {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/bundle";
+        String chain = out.resolve("svid.pem").toString();
+
+        TestPki.Result refused = run("x509", "verify", "--trust-domain", TD, "--bundle", url, "--chain", chain);
+        assertThat(hits.get()).as("nothing fetched over http").isZero();
+        TestPki.Result allowed = run("x509", "verify", "--trust-domain", TD, "--bundle", url,
+            "--allow-insecure-http-bundle", "--chain", chain);
+
+        usageError(refused, "--allow-insecure-http-bundle");
+        assertThat(refused.err()).contains(url).contains("cleartext http");
+        assertThat(success(allowed)).containsEntry("valid", true).containsEntry("spiffeId", SUBJECT);
+        assertThat(allowed.err()).contains("warning").contains("INSECURE").contains(url);
+      } finally {
+        server.stop(0);
+      }
+    }
+
     @Test
     void verifyWithPemRootsThenValidWithIdExpirySerialAndAnchor() throws Exception {
       Path authority = init();

@@ -42,6 +42,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Enumeration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -73,9 +74,11 @@ import org.slf4j.LoggerFactory;
  * stack trace or token text.
  *
  * <p>Init-params (for {@code web.xml}): {@code trust-domain} (required), {@code audience} (required), {@code bundle}
- * (a SPIFFE bundle file, re-read when it changes, or an http(s) URL, refreshed), {@code policy} (a policy file,
- * re-read when it changes; a broken new version keeps the old policy and logs an error), {@code max-token-lifetime}
- * (default 1h, at most 24h), {@code clock-skew} (default 30s, at most 5m) and {@value #ALLOW_UNNORMALIZED_PATHS}
+ * (a SPIFFE bundle file, re-read when it changes, or an https URL, refreshed; the filter does not start when the first
+ * fetch does not complete within 5 s), {@code policy} (a policy file, re-read when it changes; a broken new version
+ * keeps the old policy and logs an error), {@code max-token-lifetime} (default 1h, at most 24h), {@code clock-skew}
+ * (default 30s, at most 5m), {@value #ALLOW_INSECURE_HTTP_BUNDLE} (INSECURE, default false: {@code true} accepts a
+ * cleartext {@code http://} bundle URL, for tests only, with a WARN at start) and {@value #ALLOW_UNNORMALIZED_PATHS}
  * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}).
  */
 public final class LanyardFilter implements Filter {
@@ -95,6 +98,11 @@ public final class LanyardFilter implements Filter {
   public static final String CLOCK_SKEW = "clock-skew";
   /** Init-param: {@code true} to let requests through whose raw path is not in normal form (not recommended). */
   public static final String ALLOW_UNNORMALIZED_PATHS = "allow-unnormalized-paths";
+  /**
+   * Init-param, INSECURE: {@code true} accepts a cleartext {@code http://} bundle URL (default {@code false}: only
+   * https). Anyone on the network path could replace the bundle; for tests only.
+   */
+  public static final String ALLOW_INSECURE_HTTP_BUNDLE = "allow-insecure-http-bundle";
 
   static final Duration DEFAULT_MAX_TOKEN_LIFETIME = Duration.ofHours(1);
   static final Duration MAX_MAX_TOKEN_LIFETIME = Duration.ofHours(24);
@@ -200,11 +208,21 @@ public final class LanyardFilter implements Filter {
         throw new InitParamException(CLOCK_SKEW, "must be at most 5m");
       }
       String bundle = required(config, BUNDLE);
+      boolean allowInsecureHttp = flag(config, ALLOW_INSECURE_HTTP_BUNDLE);
       BundleSource bundleSource;
       AutoCloseable closeable = () -> { };
       try {
-        if (bundle.startsWith("https://") || bundle.startsWith("http://")) {
-          HttpBundleSource http = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle)).build();
+        String lower = bundle.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("https://") || lower.startsWith("http://")) {
+          if (lower.startsWith("http://") && !allowInsecureHttp) {
+            throw new InitParamException(BUNDLE, "'" + bundle + "' is cleartext http: bundles must come over https "
+                + "(init-param '" + ALLOW_INSECURE_HTTP_BUNDLE + "' set to true allows http, for tests only)");
+          }
+          HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle));
+          if (allowInsecureHttp) {
+            builder.allowInsecureHttp();
+          }
+          HttpBundleSource http = builder.build();
           bundleSource = http;
           closeable = http;
         } else {

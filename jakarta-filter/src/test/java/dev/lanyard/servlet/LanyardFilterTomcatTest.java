@@ -2,6 +2,7 @@ package dev.lanyard.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.sun.net.httpserver.HttpServer;
@@ -40,6 +41,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -655,7 +660,9 @@ class LanyardFilterTomcatTest {
         arguments(LanyardFilter.CLOCK_SKEW, "-5s", "init-param 'clock-skew'"),
         arguments(LanyardFilter.BUNDLE, "/no/such/bundle.json", "init-param 'bundle'"),
         arguments(LanyardFilter.BUNDLE, "ftp://example.org/bundle.json", "init-param 'bundle'"),
-        arguments(LanyardFilter.POLICY, "/no/such/policy.txt", "init-param 'policy'"));
+        arguments(LanyardFilter.POLICY, "/no/such/policy.txt", "init-param 'policy'"),
+        arguments(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "yes",
+            "init-param 'allow-insecure-http-bundle': must be true or false"));
   }
 
   @ParameterizedTest(name = "[{index}] {0}={1}")
@@ -753,7 +760,8 @@ class LanyardFilterTomcatTest {
     AtomicInteger hits = new AtomicInteger();
     HttpServer endpoint = bundleEndpoint(authority.bundle().toJson(), new AtomicBoolean(true), hits);
     Path policy = Files.writeString(dir.resolve("policy.txt"), "GET /whoami any\n");
-    try (TomcatServer running = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy).start()) {
+    try (TomcatServer running = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy)
+        .initParam(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "true").start()) {
       assertAllowedAs(getWithToken(running, "/whoami", token(ORDERS)), ORDERS);
       assertThat(hits.get()).isGreaterThanOrEqualTo(1);
     } finally {
@@ -762,10 +770,80 @@ class LanyardFilterTomcatTest {
   }
 
   @Test
+  void startupWhenBundleUrlIsCleartextHttpWithoutOptInThenContextFailsNamingBundleAndTheOptIn(@TempDir Path dir)
+      throws Exception {
+    AtomicInteger hits = new AtomicInteger();
+    HttpServer endpoint = bundleEndpoint(authority.bundle().toJson(), new AtomicBoolean(true), hits);
+    Path policy = Files.writeString(dir.resolve("policy.txt"), "GET /whoami any\n");
+    try (TomcatServer failed = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy).start()) {
+      assertStartupFailed(failed, "init-param 'bundle'", "cleartext http",
+          "init-param 'allow-insecure-http-bundle'");
+      assertThat(hits.get()).as("nothing fetched over http").isZero();
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
+  @Test
+  void startupWhenHttpOptInThenInsecureWarningLogged(@TempDir Path dir) throws Exception {
+    HttpServer endpoint = bundleEndpoint(authority.bundle().toJson(), new AtomicBoolean(true), new AtomicInteger());
+    Path policy = Files.writeString(dir.resolve("policy.txt"), "GET /whoami any\n");
+    try {
+      String log = captureStderr(() -> {
+        try (TomcatServer running = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy)
+            .initParam(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "true").start()) {
+          assertThat(running.contextAvailable()).as(running.startupErrors()).isTrue();
+        }
+      });
+      assertThat(log).contains("WARN").contains("INSECURE").contains(bundleUrl(endpoint));
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
+  @Test
+  void startupWhenBundleEndpointStallsTheBodyThenContextFailsInBoundedTimeNamingBundle(@TempDir Path dir)
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    ExecutorService handlers = Executors.newCachedThreadPool();
+    endpoint.setExecutor(handlers);
+    endpoint.createContext("/bundle", exchange -> {
+      exchange.sendResponseHeaders(200, 1000);
+      OutputStream out = exchange.getResponseBody();
+      out.write("{\"keys\":".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
+    endpoint.start();
+    Path policy = Files.writeString(dir.resolve("policy.txt"), "GET /whoami any\n");
+    long start = System.nanoTime();
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+        try (TomcatServer failed = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy)
+            .initParam(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "true").start()) {
+          assertStartupFailed(failed, "init-param 'bundle'", "first fetch", "within PT5S");
+        }
+      });
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+    } finally {
+      release.countDown();
+      endpoint.stop(0);
+      handlers.shutdownNow();
+    }
+  }
+
+  @Test
   void bundleInitParamWhenHttpEndpointFailsFromTheStartThen503(@TempDir Path dir) throws Exception {
     HttpServer endpoint = bundleEndpoint("", new AtomicBoolean(false), new AtomicInteger());
     Path policy = Files.writeString(dir.resolve("policy.txt"), "* /health public\nGET /whoami any\n");
-    try (TomcatServer running = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy).start()) {
+    try (TomcatServer running = webXml(dir.resolve("tomcat"), bundleUrl(endpoint), policy)
+        .initParam(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "true").start()) {
       assertThat(running.contextAvailable()).as(running.startupErrors()).isTrue();
 
       HttpResponse<String> response = getWithToken(running, "/whoami", token(ORDERS));
@@ -808,7 +886,7 @@ class LanyardFilterTomcatTest {
     AtomicBoolean healthy = new AtomicBoolean(true);
     HttpServer endpoint = bundleEndpoint(authority.bundle().toJson(), healthy, new AtomicInteger());
     OffsetClock sourceClock = new OffsetClock();
-    HttpBundleSource source = HttpBundleSource.newBuilder(TD, URI.create(bundleUrl(endpoint)))
+    HttpBundleSource source = HttpBundleSource.newBuilder(TD, URI.create(bundleUrl(endpoint))).allowInsecureHttp()
         .maxStaleness(Duration.ofMinutes(1)).refreshInterval(Duration.ofSeconds(30)).clock(sourceClock).build();
     LanyardFilter filter = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE).bundleSource(source)
         .policy(Policy.parse("GET /whoami any\n", "policy.txt")).auditSink(e -> { }).build();

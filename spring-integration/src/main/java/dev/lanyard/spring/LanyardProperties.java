@@ -29,10 +29,17 @@ public class LanyardProperties {
   private String audience;
 
   /**
-   * Where the trust bundle comes from: a SPIFFE bundle file (re-read when it changes) or an http(s) bundle endpoint
-   * (refreshed in the background). Defaults to the identity source's own bundle (the embedded authority's).
+   * Where the trust bundle comes from: a SPIFFE bundle file (re-read when it changes) or an https bundle endpoint
+   * (refreshed in the background; the application does not start when the first fetch does not complete within 5s).
+   * Defaults to the identity source's own bundle (the embedded authority's).
    */
   private String bundle;
+
+  /**
+   * INSECURE: whether {@code lanyard.bundle} may be a cleartext {@code http://} URL, whose bundle anyone on the network
+   * path could replace. For tests only; logged as a WARN at start. Default false: only https.
+   */
+  private boolean allowInsecureHttpBundle;
 
   /** The longest lifetime of an inbound token that is accepted (more than 0, at most 24h). */
   private Duration maxTokenLifetime = Duration.ofHours(1);
@@ -98,6 +105,14 @@ public class LanyardProperties {
 
   public void setBundle(String bundle) {
     this.bundle = bundle;
+  }
+
+  public boolean isAllowInsecureHttpBundle() {
+    return allowInsecureHttpBundle;
+  }
+
+  public void setAllowInsecureHttpBundle(boolean allowInsecureHttpBundle) {
+    this.allowInsecureHttpBundle = allowInsecureHttpBundle;
   }
 
   public Duration getMaxTokenLifetime() {

@@ -47,6 +47,7 @@ final class LanyardSettings {
   static final String SPIFFE_ID = "lanyard.spiffe-id";
   static final String AUDIENCE = "lanyard.audience";
   static final String BUNDLE = "lanyard.bundle";
+  static final String ALLOW_INSECURE_HTTP_BUNDLE = "lanyard.allow-insecure-http-bundle";
   static final String MAX_TOKEN_LIFETIME = "lanyard.max-token-lifetime";
   static final String CLOCK_SKEW = "lanyard.clock-skew";
   static final String ALLOW_UNNORMALIZED_PATHS = "lanyard.allow-unnormalized-paths";
@@ -70,6 +71,7 @@ final class LanyardSettings {
   private final LanyardProperties.Source source;
   private final Path authorityDir;
   private final String bundle;
+  private final boolean allowInsecureHttpBundle;
   private final ResourceLoader resources;
   private final PolicySource policy;
   private final List<ClientTarget> targets;
@@ -86,6 +88,7 @@ final class LanyardSettings {
     this.allowUnnormalizedPaths = p.isAllowUnnormalizedPaths();
     this.source = p.getIdentity().getSource() == null ? LanyardProperties.Source.EMBEDDED : p.getIdentity().getSource();
     this.authorityDir = authorityDir(p.getAuthority().getDir());
+    this.allowInsecureHttpBundle = p.isAllowInsecureHttpBundle();
     this.bundle = blank(p.getBundle()) ? null : checkBundle(p.getBundle().strip());
     this.policy = policy(p.getPolicy());
     this.targets = targets(p.getClient().getTargets(), trustDomain);
@@ -207,8 +210,12 @@ final class LanyardSettings {
     }
     if (isHttp(bundle)) {
       try {
-        return HttpBundleSource.newBuilder(trustDomain, URI.create(bundle)).build();
-      } catch (IllegalArgumentException e) {
+        HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle));
+        if (allowInsecureHttpBundle) {
+          builder.allowInsecureHttp();
+        }
+        return builder.build();
+      } catch (IllegalArgumentException | IllegalStateException | BundleUnavailableException e) {
         throw invalid(BUNDLE, bundle, e.getMessage());
       }
     }
@@ -295,6 +302,10 @@ final class LanyardSettings {
         URI uri = new URI(value);
         if (uri.getHost() == null) {
           throw invalid(BUNDLE, value, "the URL has no host");
+        }
+        if ("http".equals(uri.getScheme().toLowerCase(Locale.ROOT)) && !allowInsecureHttpBundle) {
+          throw invalid(BUNDLE, value, "is cleartext http: bundles must come over https (" + ALLOW_INSECURE_HTTP_BUNDLE
+              + "=true allows http, for tests only)");
         }
       } catch (URISyntaxException e) {
         throw invalid(BUNDLE, value, "not a URL: " + e.getMessage());

@@ -1,7 +1,9 @@
 package dev.lanyard.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.credentials.CachingJwtSvidSource;
@@ -13,9 +15,18 @@ import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.ServerAuthorizer;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.HttpBundleSource;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -432,6 +443,98 @@ class LanyardAutoConfigurationTest {
       assertThat(bundles.bundleFor(TrustDomain.of("example.org")).orElseThrow().jwtKeys().get(0).keyId())
           .isEqualTo(other.jwtKeys().get(0).keyId());
     });
+  }
+
+  /** A loopback bundle endpoint serving {@code json}, or stalling after the headers while {@code stall} is open. */
+  static HttpServer bundleEndpoint(String json, AtomicInteger hits, CountDownLatch stall) throws IOException {
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    endpoint.setExecutor(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "bundle-endpoint");
+      t.setDaemon(true);
+      return t;
+    }));
+    endpoint.createContext("/bundle", exchange -> {
+      hits.incrementAndGet();
+      byte[] body = json.getBytes(StandardCharsets.UTF_8);
+      if (stall == null) {
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+        return;
+      }
+      exchange.sendResponseHeaders(200, body.length);
+      OutputStream out = exchange.getResponseBody();
+      out.write(body, 0, 8);
+      out.flush();
+      try {
+        stall.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
+    endpoint.start();
+    return endpoint;
+  }
+
+  static String url(HttpServer endpoint) {
+    return "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/bundle";
+  }
+
+  @Test
+  void bundleWhenCleartextHttpWithoutOptInThenStartFailsNamingBundleAndTheOptIn() throws Exception {
+    EmbeddedAuthority other = EmbeddedAuthority.newBuilder(TrustDomain.of("example.org")).build();
+    AtomicInteger hits = new AtomicInteger();
+    HttpServer endpoint = bundleEndpoint(other.bundle().toJson(), hits, null);
+    try {
+      web.withPropertyValues("lanyard.bundle=" + url(endpoint)).run(context -> {
+        assertFailure(context, "lanyard.bundle", "cleartext http");
+        assertFailure(context, "lanyard.bundle", "lanyard.allow-insecure-http-bundle=true");
+      });
+      web.withPropertyValues("lanyard.bundle=" + url(endpoint), "lanyard.allow-insecure-http-bundle=false")
+          .run(context -> assertFailure(context, "lanyard.bundle", "cleartext http"));
+      assertThat(hits.get()).as("nothing fetched over http").isZero();
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
+  @Test
+  void bundleWhenCleartextHttpWithOptInThenFetchedAndCallersVerifiedAgainstIt() throws Exception {
+    EmbeddedAuthority other = EmbeddedAuthority.newBuilder(TrustDomain.of("example.org")).build();
+    AtomicInteger hits = new AtomicInteger();
+    HttpServer endpoint = bundleEndpoint(other.bundle().toJson(), hits, null);
+    try {
+      web.withPropertyValues("lanyard.bundle=" + url(endpoint), "lanyard.allow-insecure-http-bundle=true")
+          .run(context -> {
+            assertThat(context).hasNotFailed();
+            BundleSource bundles = context.getBean(BundleSource.class);
+            assertThat(bundles).isInstanceOf(HttpBundleSource.class);
+            assertThat(bundles.bundleFor(TrustDomain.of("example.org")).orElseThrow().jwtKeys().get(0).keyId())
+                .isEqualTo(other.jwtKeys().get(0).keyId());
+          });
+      assertThat(hits.get()).isPositive();
+    } finally {
+      endpoint.stop(0);
+    }
+  }
+
+  @Test
+  void bundleWhenEndpointStallsTheBodyThenStartFailsInBoundedTimeNamingBundle() throws Exception {
+    EmbeddedAuthority other = EmbeddedAuthority.newBuilder(TrustDomain.of("example.org")).build();
+    CountDownLatch stall = new CountDownLatch(1);
+    HttpServer endpoint = bundleEndpoint(other.bundle().toJson(), new AtomicInteger(), stall);
+    long start = System.nanoTime();
+    try {
+      assertTimeoutPreemptively(Duration.ofSeconds(30), () -> web
+          .withPropertyValues("lanyard.bundle=" + url(endpoint), "lanyard.allow-insecure-http-bundle=true")
+          .run(context -> assertFailure(context, "lanyard.bundle", "within PT5S")));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+    } finally {
+      stall.countDown();
+      endpoint.stop(0);
+    }
   }
 
   static void assertFailure(ApplicationContextAssertProvider<?> context, String property, String why) {

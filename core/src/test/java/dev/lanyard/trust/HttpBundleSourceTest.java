@@ -1,0 +1,349 @@
+package dev.lanyard.trust;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.jwt.JwtSvidRejectedException;
+import dev.lanyard.jwt.JwtSvidVerifier;
+import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.MutableClock;
+import dev.lanyard.x509.X509Svid;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Behaviour of {@link HttpBundleSource} against a loopback endpoint it does not control: HTTPS by default, every fetch
+ * bounded as a whole (a stalled body fails {@code build()} in time and never stops later refreshes), and no rollback
+ * to a bundle with a lower {@code spiffe_sequence}.
+ */
+class HttpBundleSourceTest {
+  static final TrustDomain TD = TrustDomain.of("example.org");
+  static final String AUDIENCE = "spiffe://example.org/payments";
+  static final SpiffeId ORDERS = SpiffeId.parse("spiffe://example.org/orders");
+
+  /** The authority behind the endpoint's TLS certificate (a DNS SAN of localhost). */
+  static final EmbeddedAuthority TLS_AUTHORITY = EmbeddedAuthority.newBuilder(TrustDomain.of("tls.test")).build();
+  static final X509Svid SERVER = TLS_AUTHORITY.issueX509Svid(SpiffeId.parse("spiffe://tls.test/bundle-endpoint"),
+      Duration.ofHours(1), List.of("localhost"));
+
+  final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+  final EmbeddedAuthority oldKeys = EmbeddedAuthority.newBuilder(TD).build();
+  final EmbeddedAuthority newKeys = EmbeddedAuthority.newBuilder(TD).build();
+  BundleEndpoint endpoint;
+  HttpBundleSource source;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (source != null) {
+      source.close();
+    }
+    if (endpoint != null) {
+      endpoint.close();
+    }
+  }
+
+  static SSLContext serverContext() throws GeneralSecurityException, java.io.IOException {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    keys.setKeyEntry("server", SERVER.privateKey(), new char[0], SERVER.chain().toArray(new Certificate[0]));
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    return context;
+  }
+
+  static SSLContext clientContext() throws GeneralSecurityException, java.io.IOException {
+    KeyStore roots = KeyStore.getInstance("PKCS12");
+    roots.load(null, null);
+    roots.setCertificateEntry("root", TLS_AUTHORITY.bundle().x509Authorities().get(0));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(roots);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+
+  BundleEndpoint httpsEndpoint() throws Exception {
+    endpoint = BundleEndpoint.https(serverContext());
+    return endpoint;
+  }
+
+  HttpBundleSource.Builder builder(URI uri, Duration timeout) throws Exception {
+    return HttpBundleSource.newBuilder(TD, uri).sslContext(clientContext()).clock(clock).timeout(timeout)
+        .refreshInterval(Duration.ofSeconds(30)).maxStaleness(Duration.ofMinutes(10));
+  }
+
+  /** The JWT keys of {@code authority} as a bundle with {@code sequence}. */
+  static String bundle(EmbeddedAuthority authority, long sequence) {
+    return TrustBundle.newBuilder(TD).addJwtKeys(authority.bundle().jwtKeys()).sequence(sequence).build().toJson();
+  }
+
+  static String token(EmbeddedAuthority authority) {
+    return authority.mintJwtSvid(ORDERS, AUDIENCE).token();
+  }
+
+  JwtSvidVerifier verifier(BundleSource bundles) {
+    return JwtSvidVerifier.newBuilder().bundleSource(bundles).audience(AUDIENCE).disableCache().build();
+  }
+
+  static long sequenceHeld(HttpBundleSource source) {
+    return source.bundleFor(TD).orElseThrow().sequence().orElseThrow();
+  }
+
+  /** Polls {@code condition} until it holds or {@code bound} passes. */
+  static boolean await(BooleanSupplier condition, Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (System.nanoTime() - deadline < 0) {
+      if (condition.getAsBoolean()) {
+        return true;
+      }
+      Thread.sleep(20);
+    }
+    return condition.getAsBoolean();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Cleartext http needs an explicit, loud opt-in
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void buildWhenHttpWithoutOptInThenRefusedNamingTheOptIn() {
+    HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(TD, URI.create("http://127.0.0.1:9/bundle"));
+
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("cleartext http").hasMessageContaining("allowInsecureHttp()");
+  }
+
+  @Test
+  void buildWhenHttpWithOptInThenFetchedAndWarned() throws Exception {
+    endpoint = BundleEndpoint.http().serve(bundle(newKeys, 1));
+    URI uri = URI.create(endpoint.uri().toString().replace("localhost", "127.0.0.1"));
+
+    String log = captureStderr(() -> source = HttpBundleSource.newBuilder(TD, uri).allowInsecureHttp().build());
+
+    assertThat(verifier(source).verify(token(newKeys)).subject()).isEqualTo(ORDERS);
+    assertThat(log).contains("WARN").contains("INSECURE").contains(uri.toString()).contains("cleartext http");
+  }
+
+  @Test
+  void allowInsecureHttpWhenCalledTwiceThenIllegalState() {
+    HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(TD, URI.create("http://127.0.0.1:9/bundle"))
+        .allowInsecureHttp();
+
+    assertThatThrownBy(builder::allowInsecureHttp).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void buildWhenHttpsThenFetchedWithoutWarning() throws Exception {
+    httpsEndpoint().serve(bundle(newKeys, 1));
+
+    String log = captureStderr(() -> source = builder(endpoint.uri(), Duration.ofSeconds(5)).build());
+
+    assertThat(verifier(source).verify(token(newKeys)).subject()).isEqualTo(ORDERS);
+    assertThat(log).doesNotContain("INSECURE");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // A stalled body is bounded by the timeout
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void buildWhenEndpointStallsTheBodyThenFailsWithinTheTimeoutAndDropsTheConnection() throws Exception {
+    httpsEndpoint().stall();
+    Duration timeout = Duration.ofSeconds(1);
+    HttpBundleSource.Builder builder = builder(endpoint.uri(), timeout);
+
+    long start = System.nanoTime();
+    assertTimeoutPreemptively(Duration.ofSeconds(15), () -> assertThatThrownBy(builder::build)
+        .isInstanceOf(BundleUnavailableException.class)
+        .hasMessageContaining("first fetch").hasMessageContaining(endpoint.uri().toString())
+        .hasMessageContaining("within PT1S"));
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isGreaterThanOrEqualTo(timeout).isLessThan(timeout.plusSeconds(3));
+    assertThat(endpoint.awaitAbandoned(5)).as("the stalled connection is closed by the client").isTrue();
+  }
+
+  @Test
+  void refreshWhenEndpointStallsInTheBackgroundThenLaterRefreshesStillHappenAndTheSourceRecovers() throws Exception {
+    httpsEndpoint().serve(bundle(oldKeys, 1));
+    source = builder(endpoint.uri(), Duration.ofSeconds(2)).build();
+    assertThat(sequenceHeld(source)).isEqualTo(1);
+
+    endpoint.stall();
+    clock.advance(Duration.ofSeconds(31));
+    assertThat(sequenceHeld(source)).as("served while the refresh runs").isEqualTo(1);
+    assertThat(endpoint.awaitAbandoned(10)).as("the stalled background refresh gave up").isTrue();
+
+    endpoint.serve(bundle(newKeys, 2));
+    clock.advance(Duration.ofSeconds(2));
+    boolean recovered = await(() -> sequenceHeld(source) == 2, Duration.ofSeconds(10));
+
+    assertThat(recovered).as("a refresh after the stalled one fetched the new bundle").isTrue();
+    assertThat(verifier(source).verify(token(newKeys)).subject()).isEqualTo(ORDERS);
+  }
+
+  @Test
+  void refreshWhenEndpointStallsThenCountsAsFailedAndStaleBoundApplies() throws Exception {
+    httpsEndpoint().serve(bundle(oldKeys, 1));
+    source = builder(endpoint.uri(), Duration.ofSeconds(2)).build();
+    endpoint.stall();
+
+    boolean refreshed = assertTimeoutPreemptively(Duration.ofSeconds(15), () -> source.refresh());
+
+    assertThat(refreshed).isFalse();
+    clock.advance(Duration.ofMinutes(11));
+    assertThatThrownBy(() -> source.bundleFor(TD)).isInstanceOf(BundleUnavailableException.class)
+        .hasMessageContaining("stale").hasMessageContaining("did not send a complete response");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // spiffe_sequence never goes back
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void refreshWhenSequenceGoesBackThenRefusedAndOldKeysStayInvalid() throws Exception {
+    httpsEndpoint().serve(bundle(newKeys, 7));
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+    JwtSvidVerifier verifier = verifier(source);
+    String oldToken = token(oldKeys);
+    String newToken = token(newKeys);
+
+    endpoint.serve(bundle(oldKeys, 6));
+    clock.advance(Duration.ofSeconds(31));
+    boolean[] refreshed = new boolean[1];
+    String log = captureStderr(() -> refreshed[0] = source.refresh());
+
+    assertThat(refreshed[0]).isFalse();
+    assertThat(sequenceHeld(source)).isEqualTo(7);
+    assertThat(verifier.verify(newToken).subject()).isEqualTo(ORDERS);
+    assertThatThrownBy(() -> verifier.verify(oldToken)).isInstanceOfSatisfying(JwtSvidRejectedException.class,
+        e -> assertThat(e.reason()).isEqualTo(JwtSvidRejectedException.Reason.UNKNOWN_KEY));
+    assertThat(log).contains("WARN").contains("spiffe_sequence 6").contains("lower than 7");
+  }
+
+  @Test
+  void refreshWhenSequenceKeepsGoingBackThenStaleBoundApplies() throws Exception {
+    httpsEndpoint().serve(bundle(newKeys, 7));
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+    endpoint.serve(bundle(oldKeys, 6));
+
+    clock.advance(Duration.ofMinutes(5));
+    assertThat(source.refresh()).isFalse();
+    assertThat(sequenceHeld(source)).isEqualTo(7);
+    clock.advance(Duration.ofMinutes(6));
+
+    assertThatThrownBy(() -> source.bundleFor(TD)).isInstanceOf(BundleUnavailableException.class)
+        .hasMessageContaining("stale").hasMessageContaining("spiffe_sequence 6");
+  }
+
+  @Test
+  void refreshWhenSequenceGoesForwardThenReplaced() throws Exception {
+    httpsEndpoint().serve(bundle(oldKeys, 6));
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+    endpoint.serve(bundle(newKeys, 7));
+
+    assertThat(source.refresh()).isTrue();
+
+    assertThat(sequenceHeld(source)).isEqualTo(7);
+    assertThatThrownBy(() -> verifier(source).verify(token(oldKeys)))
+        .isInstanceOfSatisfying(JwtSvidRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(JwtSvidRejectedException.Reason.UNKNOWN_KEY));
+  }
+
+  @Test
+  void refreshWhenSameSequenceWithOtherKeysThenAcceptedAndLogged() throws Exception {
+    httpsEndpoint().serve(bundle(oldKeys, 7));
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+    endpoint.serve(bundle(newKeys, 7));
+    boolean[] refreshed = new boolean[1];
+
+    String log = captureStderr(() -> refreshed[0] = source.refresh());
+
+    assertThat(refreshed[0]).isTrue();
+    assertThat(verifier(source).verify(token(newKeys)).subject()).isEqualTo(ORDERS);
+    assertThat(log).contains("WARN").contains("without a new spiffe_sequence (7)");
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Kept from before: errors, size limit
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void buildWhenEndpointAnswersAnErrorThenBuiltUnavailableAndRecoversLater() throws Exception {
+    httpsEndpoint().fail(500);
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+
+    assertThatThrownBy(() -> source.bundleFor(TD)).isInstanceOf(BundleUnavailableException.class)
+        .hasMessageContaining("HTTP 500");
+    endpoint.serve(bundle(newKeys, 1));
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(source.refresh()).isTrue();
+    assertThat(source.bundleFor(TD)).map(b -> b.sequence().orElseThrow()).isEqualTo(Optional.of(1L));
+  }
+
+  @Test
+  void refreshWhenDocumentLargerThanTheLimitThenFailed() throws Exception {
+    httpsEndpoint().serve(bundle(newKeys, 1));
+    source = builder(endpoint.uri(), Duration.ofSeconds(5)).build();
+    endpoint.serve(" ".repeat(TrustBundle.MAX_DOCUMENT_LENGTH) + bundle(newKeys, 2));
+
+    assertThat(source.refresh()).isFalse();
+    clock.advance(Duration.ofMinutes(11));
+
+    assertThatThrownBy(() -> source.bundleFor(TD)).isInstanceOf(BundleUnavailableException.class)
+        .hasMessageContaining("more than " + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
+  }
+
+  /** Runs {@code action} with {@code System.err} (where slf4j-simple logs) captured as well as passed through. */
+  static String captureStderr(ThrowingRunnable action) throws Exception {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream tee = new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        captured.write(b);
+        original.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        captured.write(b, off, len);
+        original.write(b, off, len);
+      }
+    }, true, StandardCharsets.UTF_8);
+    System.setErr(tee);
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+
+  @FunctionalInterface
+  interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+}
