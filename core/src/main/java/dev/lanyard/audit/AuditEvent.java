@@ -1,14 +1,23 @@
 package dev.lanyard.audit;
 
+import dev.lanyard.internal.Json;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One request decision: the caller (verified, or as claimed when the credential was rejected), the method and path,
- * the decision, and why. Holds no token, key or certificate.
+ * the decision, and why. Holds no token, key or certificate. {@link #toJson()} (and {@link #toString()}) write it as
+ * one line of JSON that request data cannot break out of.
  */
 public final class AuditEvent {
+  /** Longest caller written by {@link #toJson()}: a SPIFFE ID's maximum length, so a valid one is never cut. */
+  static final int MAX_CALLER_LENGTH = 2048;
+  /** Longest path, method, reason, rule or token id written by {@link #toJson()}. */
+  static final int MAX_FIELD_LENGTH = 512;
+
   /** What was decided. */
   public enum Decision {
     /** A public endpoint: no credential needed. */
@@ -101,28 +110,65 @@ public final class AuditEvent {
     return Optional.ofNullable(rule);
   }
 
+  /**
+   * This event as one line of JSON: a single object of printable ASCII (no line break in any encoding), with the
+   * members, in this order, {@code time} (ISO-8601), {@code decision}, {@code reason}, {@code caller},
+   * {@code callerVerified} (always present), {@code method}, {@code path}, {@code rule}, {@code tokenId}; absent values
+   * are left out. Strings are escaped per RFC 8259, and every character outside printable ASCII (control characters,
+   * line and paragraph separators, non-ASCII, lone surrogates) as {@code \}{@code uXXXX}, so no request data can
+   * forge a member or a line. A value longer than its cap (2048 characters for the caller,
+   * 512 for every other string) is cut there (never inside a surrogate pair) and its member
+   * name is listed in a final {@code truncated} array. The accessors return the values uncut.
+   */
+  public String toJson() {
+    StringBuilder sb = new StringBuilder(160 + length(path) + length(caller) + length(reason) + length(rule)
+        + length(tokenId));
+    sb.append("{\"time\":\"").append(time).append("\",\"decision\":\"").append(decision.name()).append('"');
+    List<String> truncated = null;
+    truncated = member(sb, "reason", reason, MAX_FIELD_LENGTH, truncated);
+    truncated = member(sb, "caller", caller, MAX_CALLER_LENGTH, truncated);
+    sb.append(",\"callerVerified\":").append(callerVerified);
+    truncated = member(sb, "method", method, MAX_FIELD_LENGTH, truncated);
+    truncated = member(sb, "path", path, MAX_FIELD_LENGTH, truncated);
+    truncated = member(sb, "rule", rule, MAX_FIELD_LENGTH, truncated);
+    truncated = member(sb, "tokenId", tokenId, MAX_FIELD_LENGTH, truncated);
+    if (truncated != null) {
+      sb.append(",\"truncated\":[");
+      for (int i = 0; i < truncated.size(); i++) {
+        sb.append(i == 0 ? "\"" : ",\"").append(truncated.get(i)).append('"');
+      }
+      sb.append(']');
+    }
+    return sb.append('}').toString();
+  }
+
+  /** The same as {@link #toJson()}: one line of JSON, safe to log. */
   @Override
   public String toString() {
-    StringBuilder sb = new StringBuilder("decision=").append(decision);
-    if (caller != null) {
-      sb.append(callerVerified ? " caller=" : " claimedCaller=").append(caller);
+    return toJson();
+  }
+
+  private static int length(String value) {
+    return value == null ? 0 : Math.min(value.length(), MAX_CALLER_LENGTH);
+  }
+
+  /** Appends {@code ,"name":"value"} when there is a value; returns the truncated names, with this one if cut. */
+  private static List<String> member(StringBuilder sb, String name, String value, int max, List<String> truncated) {
+    if (value == null) {
+      return truncated;
     }
-    if (method != null) {
-      sb.append(" method=").append(method);
+    int end = value.length();
+    if (end > max) {
+      end = Character.isHighSurrogate(value.charAt(max - 1)) && Character.isLowSurrogate(value.charAt(max))
+          ? max - 1 : max;
+      if (truncated == null) {
+        truncated = new ArrayList<>(2);
+      }
+      truncated.add(name);
     }
-    if (path != null) {
-      sb.append(" path=").append(path);
-    }
-    if (reason != null) {
-      sb.append(" reason=").append(reason);
-    }
-    if (tokenId != null) {
-      sb.append(" jti=").append(tokenId);
-    }
-    if (rule != null) {
-      sb.append(" rule=").append(rule);
-    }
-    return sb.toString();
+    sb.append(",\"").append(name).append("\":");
+    Json.appendAsciiString(sb, value, end);
+    return truncated;
   }
 
   /** Builds an {@link AuditEvent}. */

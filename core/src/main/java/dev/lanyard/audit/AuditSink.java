@@ -13,11 +13,11 @@ public interface AuditSink {
   void record(AuditEvent event);
 
   /**
-   * The default sink: logger {@code dev.lanyard.audit}, allowed and public decisions at DEBUG, refusals at INFO,
-   * unavailability at WARN.
+   * The default sink: logger {@code lanyard.audit}, each event as one line of JSON ({@link AuditEvent#toJson()}) and
+   * nothing else in the message; allowed and public decisions at DEBUG, refusals at INFO, unavailability at WARN.
    */
   static AuditSink slf4j() {
-    Logger log = LoggerFactory.getLogger("dev.lanyard.audit");
+    Logger log = LoggerFactory.getLogger("lanyard.audit");
     return event -> {
       switch (event.decision()) {
         case ALLOWED:

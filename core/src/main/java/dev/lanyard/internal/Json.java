@@ -18,6 +18,8 @@ import java.util.Map;
  * escapes strings per RFC 8259.
  */
 public final class Json {
+  private static final char[] HEX = "0123456789abcdef".toCharArray();
+
   private Json() {}
 
   /**
@@ -154,13 +156,45 @@ public final class Json {
           break;
         default:
           if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-            sb.append(String.format("\\u%04x", (int) c));
+            appendUnicodeEscape(sb, c);
           } else {
             sb.append(c);
           }
       }
     }
     return sb.append('"');
+  }
+
+  /**
+   * Appends the first {@code end} characters of {@code value} as a JSON string literal of printable ASCII only: quote
+   * and backslash escaped, {@code \n \r \t} as such, and every other character outside {@code 0x20..0x7e} (control
+   * characters, DEL, line and paragraph separators, all non-ASCII, lone surrogates) as {@code \}{@code uXXXX}. The
+   * literal holds no line break in any encoding, and a strict parser reads back exactly those characters.
+   */
+  public static StringBuilder appendAsciiString(StringBuilder sb, String value, int end) {
+    sb.append('"');
+    for (int i = 0; i < end; i++) {
+      char c = value.charAt(i);
+      if (c == '"' || c == '\\') {
+        sb.append('\\').append(c);
+      } else if (c >= 0x20 && c < 0x7f) {
+        sb.append(c);
+      } else if (c == '\n') {
+        sb.append("\\n");
+      } else if (c == '\r') {
+        sb.append("\\r");
+      } else if (c == '\t') {
+        sb.append("\\t");
+      } else {
+        appendUnicodeEscape(sb, c);
+      }
+    }
+    return sb.append('"');
+  }
+
+  private static void appendUnicodeEscape(StringBuilder sb, char c) {
+    sb.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf])
+        .append(HEX[c & 0xf]);
   }
 
   /** A JSON string literal for {@code value}. */

@@ -1,5 +1,6 @@
 package dev.lanyard.trust;
 
+import dev.lanyard.internal.Text;
 import dev.lanyard.internal.VerificationKey;
 import dev.lanyard.jwt.JwtAlgorithm;
 import java.security.PublicKey;
@@ -89,10 +90,10 @@ public final class JwtKey {
     return keyId.hashCode();
   }
 
-  /** Metadata only. */
+  /** Metadata only; the key id in its printable form. */
   @Override
   public String toString() {
-    return "JwtKey[kid=" + keyId + ", type=" + verificationKey.family()
+    return "JwtKey[kid=" + Text.printable(keyId) + ", type=" + verificationKey.family()
         + verificationKey.curve().map(c -> "/" + c).orElse("")
         + (algorithm == null ? "" : ", alg=" + algorithm) + "]";
   }

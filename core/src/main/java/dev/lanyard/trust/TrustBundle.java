@@ -43,7 +43,8 @@ import java.util.Set;
  * key, say), a symmetric key, private key material, a {@code use} other than {@code jwt-svid}/{@code x509-svid}, a JWT
  * key without {@code kid}, RSA under 2048 bits or with an exponent below 65537, an {@code alg} that is not a JWT-SVID
  * algorithm or does not fit the key, {@code key_ops} without {@code verify}, and every key whose {@code kid} appears
- * twice. Only a document that is not a JSON JWK Set is refused as a whole ({@link BundleFormatException}).
+ * twice (compared exactly, character for character; {@link SkippedKey#keyId()} shows only a printable form). Only a
+ * document that is not a JSON JWK Set is refused as a whole ({@link BundleFormatException}).
  */
 public final class TrustBundle {
   /** Largest bundle document accepted, in characters. */
@@ -81,7 +82,7 @@ public final class TrustBundle {
     return trustDomain;
   }
 
-  /** The JWT-SVID signing key with id {@code keyId}, if the bundle has it. */
+  /** The JWT-SVID signing key whose id is exactly {@code keyId} (no normalisation), if the bundle has it. */
   public Optional<JwtKey> jwtKey(String keyId) {
     return Optional.ofNullable(jwtKeys.get(keyId));
   }
@@ -155,13 +156,13 @@ public final class TrustBundle {
     for (int i = 0; i < entries.size(); i++) {
       @SuppressWarnings("unchecked")
       Map<String, Object> jwk = (Map<String, Object>) entries.get(i);
-      Object kidValue = jwk.get("kid");
-      Optional<String> kid = kidValue instanceof String ? Optional.of(Text.printable((String) kidValue))
-          : Optional.empty();
+      // The duplicate rule and the key map use the exact kid; only SkippedKey (which logs print) gets the
+      // printable form, which may equal the printable form of a different kid.
+      Object kid = jwk.get("kid");
       String problem;
       Object use = jwk.get("use");
       if (USE_JWT.equals(use)) {
-        problem = kid.isPresent() && kidCount.getOrDefault(kid.get(), 0) > 1
+        problem = kid instanceof String && kidCount.getOrDefault(kid, 0) > 1
             ? "kid appears more than once in the bundle" : importJwtKey(jwk, builder);
       } else if (USE_X509.equals(use)) {
         problem = importX509Authority(jwk, builder);
@@ -170,7 +171,8 @@ public final class TrustBundle {
             : "\"use\" is not jwt-svid or x509-svid";
       }
       if (problem != null) {
-        skipped.add(new SkippedKey(i, kid, problem));
+        skipped.add(new SkippedKey(i,
+            kid instanceof String ? Optional.of(Text.printable((String) kid)) : Optional.empty(), problem));
       }
     }
     Object sequence = document.get("spiffe_sequence");
@@ -360,10 +362,14 @@ public final class TrustBundle {
     return Objects.hash(trustDomain, jwtKeys.keySet(), sequence);
   }
 
-  /** Metadata only: trust domain, key ids, number of roots, sequence. */
+  /** Metadata only: trust domain, key ids (printable form), number of roots, sequence. */
   @Override
   public String toString() {
-    return "TrustBundle[" + trustDomain + ", jwtKeys=" + jwtKeys.keySet() + ", x509Authorities="
+    List<String> kids = new ArrayList<>(jwtKeys.size());
+    for (String kid : jwtKeys.keySet()) {
+      kids.add(Text.printable(kid));
+    }
+    return "TrustBundle[" + trustDomain + ", jwtKeys=" + kids + ", x509Authorities="
         + x509Authorities.size() + (sequence >= 0 ? ", sequence=" + sequence : "") + "]";
   }
 
@@ -389,7 +395,7 @@ public final class TrustBundle {
     public Builder addJwtKey(JwtKey key) {
       Objects.requireNonNull(key, "key");
       if (jwtKeys.putIfAbsent(key.keyId(), key) != null) {
-        throw new IllegalArgumentException("key id " + key.keyId() + " is already in the bundle");
+        throw new IllegalArgumentException("key id " + Text.printable(key.keyId()) + " is already in the bundle");
       }
       return this;
     }

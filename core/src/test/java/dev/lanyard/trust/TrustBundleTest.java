@@ -11,9 +11,12 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.lanyard.internal.Text;
 import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
+import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import java.io.IOException;
 import java.io.InputStream;
@@ -364,6 +367,75 @@ class TrustBundleTest {
     assertThat(verify(bundle, unsignedToken("dup", "ES256"))).isEqualTo(JwtSvidRejectedException.Reason.UNKNOWN_KEY);
   }
 
+  /**
+   * The duplicate-{@code kid} rule compares exact {@code kid}s: not the printable form that {@link SkippedKey} and logs
+   * show (64 characters, others as '?'). Each row lists the kids in document order (each with its own P-256 key) and
+   * the kids that must be imported; every other key is skipped as a duplicate. Tokens signed with an imported key
+   * verify; tokens naming a skipped kid, or the printable form or 64-character prefix of an imported kid, are
+   * UNKNOWN_KEY.
+   */
+  static Stream<Arguments> kidsThatLookAlikeWhenPrinted() {
+    String a64 = "a".repeat(64);
+    return Stream.of(
+        Arguments.of("65+ characters, exact duplicates", List.of("a".repeat(70), "a".repeat(70)), Set.of()),
+        Arguments.of("65+ characters sharing a 64-character prefix",
+            List.of(a64 + "X", a64 + "Y", a64 + "X"), Set.of(a64 + "Y")),
+        Arguments.of("a kid equal to another's printable form", List.of(a64 + "...", a64 + "...", "a".repeat(70)),
+            Set.of("a".repeat(70))),
+        Arguments.of("control characters, exact duplicates", List.of("k\u0001", "k\u0001", "k\u0002"),
+            Set.of("k\u0002")),
+        Arguments.of("newline and NUL, exact duplicates", List.of("k\n", "k\u0000", "k\n"), Set.of("k\u0000")),
+        Arguments.of("a control character against its printable form", List.of("k?", "k?", "k\u0000"),
+            Set.of("k\u0000")),
+        Arguments.of("non-ASCII, exact duplicates", List.of("k\u00e9", "k\u00e9", "k\u00e8", "k\u2028"),
+            Set.of("k\u00e8", "k\u2028")),
+        Arguments.of("non-ASCII against its printable form", List.of("cl\u00e9", "cl?", "cl?"), Set.of("cl\u00e9")),
+        // A token cannot name a lone surrogate (its UTF-8 header turns it into '?'), so the kept kid is a whole one.
+        Arguments.of("lone surrogates, exact duplicates", List.of("k\ud800", "k\u00e9", "k\ud800"),
+            Set.of("k\u00e9")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kidsThatLookAlikeWhenPrinted")
+  void parseWhenKidsLookAlikeWhenPrintedThenDuplicateRuleUsesExactKid(String name, List<String> kids,
+      Set<String> imported) throws Exception {
+    List<KeyPair> pairs = new ArrayList<>();
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (String kid : kids) {
+      KeyPair pair = ec("secp256r1");
+      pairs.add(pair);
+      entries.add(ecJwk(pair, kid));
+    }
+
+    TrustBundle bundle = TrustBundle.parse(TD, JSONObjectUtils.toJSONString(Map.of("keys", entries)));
+
+    assertThat(bundle.jwtKeys()).extracting(JwtKey::keyId).containsExactlyInAnyOrderElementsOf(imported);
+    List<SkippedKey> expectedSkipped = new ArrayList<>();
+    for (int i = 0; i < kids.size(); i++) {
+      String kid = kids.get(i);
+      if (!imported.contains(kid)) {
+        expectedSkipped.add(new SkippedKey(i, Optional.of(Text.printable(kid)),
+            "kid appears more than once in the bundle"));
+      }
+      Optional<JwtSvidRejectedException.Reason> outcome = verifySigned(bundle, kid, pairs.get(i));
+      if (imported.contains(kid)) {
+        assertThat(outcome).as("token naming imported kid %s", Text.printable(kid)).isEmpty();
+        assertThat(bundle.jwtKey(kid)).map(JwtKey::publicKey).hasValue(pairs.get(i).getPublic());
+        for (String nearMiss : List.of(Text.printable(kid), kid.substring(0, Math.min(kid.length(), 64)))) {
+          if (!imported.contains(nearMiss)) {
+            assertThat(verifySigned(bundle, nearMiss, pairs.get(i))).as("token naming %s", nearMiss)
+                .hasValue(JwtSvidRejectedException.Reason.UNKNOWN_KEY);
+          }
+        }
+      } else {
+        assertThat(outcome).as("token naming skipped kid %s", Text.printable(kid))
+            .hasValue(JwtSvidRejectedException.Reason.UNKNOWN_KEY);
+        assertThat(bundle.jwtKey(kid)).isEmpty();
+      }
+    }
+    assertThat(bundle.skippedKeys()).containsExactlyElementsOf(expectedSkipped);
+  }
+
   @Test
   void parseWhenSameKeyListedTwiceUnderOneKidThenBothSkipped() {
     TrustBundle bundle = TrustBundle.parse(TD, document(ecJwk(p256b, "dup"), ecJwk(p256b, "dup"), goodRsa()));
@@ -628,6 +700,19 @@ class TrustBundleTest {
     assertThat(bundle.toString()).contains("example.org").contains("ec-kid").contains("rsa-kid");
   }
 
+  @Test
+  void toStringWhenKidHasControlOrNonAsciiCharactersThenOnlyItsPrintableFormShown() {
+    String kid = "k\n\u2028\u001b[31m\u00e9" + "z".repeat(100);
+    JwtKey key = JwtKey.of(kid, p256.getPublic(), Optional.empty());
+    TrustBundle bundle = TrustBundle.newBuilder(TD).addJwtKey(key).build();
+
+    for (String text : List.of(key.toString(), bundle.toString(), catchThrowable(
+        () -> TrustBundle.newBuilder(TD).addJwtKey(key).addJwtKey(key)).getMessage())) {
+      assertThat(text).contains(Text.printable(kid)).doesNotContain("\n", "\u2028", "\u001b", "\u00e9",
+          "z".repeat(65));
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Wycheproof json_web_key_test.json.
 
@@ -876,6 +961,22 @@ class TrustBundleTest {
     return encoder.encodeToString(JSONObjectUtils.toJSONString(header).getBytes(StandardCharsets.UTF_8)) + "."
         + encoder.encodeToString(JSONObjectUtils.toJSONString(claims).getBytes(StandardCharsets.UTF_8)) + "."
         + encoder.encodeToString(new byte[64]);
+  }
+
+  /** The rejection reason of a real ES256 token naming {@code kid} signed with {@code pair}, or empty if accepted. */
+  private static Optional<JwtSvidRejectedException.Reason> verifySigned(TrustBundle bundle, String kid, KeyPair pair) {
+    Instant now = Instant.now();
+    String token = JwtSvid.newBuilder().subject(SpiffeId.parse("spiffe://example.org/workload"))
+        .audience(List.of(AUDIENCE)).validity(now, now.plusSeconds(60))
+        .sign(JwtAlgorithm.ES256, kid, pair.getPrivate()).token();
+    JwtSvidVerifier verifier = JwtSvidVerifier.newBuilder()
+        .bundleSource(BundleSource.of(bundle)).audience(AUDIENCE).disableCache().build();
+    try {
+      assertThat(verifier.verify(token).keyId()).isEqualTo(kid);
+      return Optional.empty();
+    } catch (JwtSvidRejectedException e) {
+      return Optional.of(e.reason());
+    }
   }
 
   private static JwtSvidRejectedException.Reason verify(TrustBundle bundle, String token) {

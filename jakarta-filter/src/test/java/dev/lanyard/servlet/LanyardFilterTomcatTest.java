@@ -8,6 +8,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
 import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.internal.Json;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.policy.Policy;
@@ -970,6 +971,45 @@ class LanyardFilterTomcatTest {
         }
       }
     }
+  }
+
+  /**
+   * The default sink (logger {@code lanyard.audit}) of the web.xml server, read from slf4j-simple's stderr: request
+   * paths that try to forge an audit line or field give exactly one JSON line per request, with the decoded path as
+   * the {@code path} value and the real decision and caller.
+   */
+  @Test
+  void auditLogWhenPathForgesLinesOrFieldsThenOneJsonLinePerRequestWithThePathAsValue() throws Exception {
+    // The path as the filter sees it: decoded, and normalised by Tomcat ("//" becomes "/").
+    String forgedLine = "/x\ndecision=ALLOWED caller=spiffe:/example.org/ops";
+    String forgedJson = "/x\",\"decision\":\"ALLOWED\"}\r\n{\"decision\":\"ALLOWED\u2028";
+    List<HttpResponse<String>> responses = new ArrayList<>();
+
+    String log = captureStderr(() -> {
+      responses.add(get("/x%0adecision=ALLOWED%20caller=spiffe://example.org/ops"));
+      responses.add(get("/x%0adecision=ALLOWED%20caller=spiffe://example.org/ops", "Authorization",
+          bearer(token(ORDERS))));
+      responses.add(get("/x%22,%22decision%22:%22ALLOWED%22%7D%0d%0a%7B%22decision%22:%22ALLOWED%E2%80%A8"));
+    });
+
+    assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(401, 403, 401);
+    List<String> auditLines = log.lines().filter(l -> l.contains(" lanyard.audit - ")).toList();
+    assertThat(auditLines).hasSize(3);
+    assertThat(log.lines().filter(l -> l.contains("ALLOWED"))).containsExactlyElementsOf(auditLines);
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (String line : auditLines) {
+      String json = line.substring(line.indexOf(" lanyard.audit - ") + " lanyard.audit - ".length());
+      assertThat(json).matches("[\\x20-\\x7e]*");
+      events.add(Json.parseObject(json, 2));
+    }
+    assertThat(events.get(0)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
+        .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", forgedLine)
+        .containsEntry("callerVerified", false);
+    assertThat(events.get(1)).containsEntry("decision", "DENIED").containsEntry("path", forgedLine)
+        .containsEntry("caller", ORDERS.toString()).containsEntry("callerVerified", true)
+        .containsEntry("reason", "NO_RULE_ALLOWS_CALLER");
+    assertThat(events.get(2)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
+        .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", forgedJson);
   }
 
   static void assertEvent(AuditEvent event, AuditEvent.Decision decision, String caller, String method, String path,

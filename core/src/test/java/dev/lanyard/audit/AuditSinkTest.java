@@ -1,0 +1,59 @@
+package dev.lanyard.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tests {@link AuditSink}: the SLF4J sink writes each event as one JSON line on logger {@code lanyard.audit}
+ * (slf4j-simple on the test classpath writes to {@code System.err}).
+ */
+class AuditSinkTest {
+  private static final String AUDIT_PREFIX = " lanyard.audit - ";
+
+  @Test
+  void slf4jWhenPathForgesALineThenOneJsonLineOnLoggerLanyardAudit() throws Exception {
+    String forged = "/x\ndecision=ALLOWED caller=spiffe://example.org/ops";
+    AuditEvent rejected = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.REJECTED)
+        .request("GET", forged).reason("EXPIRED").build();
+    AuditEvent unavailable = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.UNAVAILABLE)
+        .request("GET", "/y\u2028\"}{").reason("BUNDLE_UNAVAILABLE").build();
+
+    String log = captureStderr(() -> {
+      AuditSink sink = AuditSink.slf4j();
+      sink.record(rejected);
+      sink.record(unavailable);
+    });
+
+    List<String> lines = log.lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).hasSize(2).allSatisfy(line -> assertThat(line).contains(AUDIT_PREFIX));
+    assertThat(lines.get(0)).contains(" INFO ");
+    assertThat(lines.get(1)).contains(" WARN ");
+    List<Map<String, Object>> events = new ArrayList<>();
+    for (String line : lines) {
+      events.add(AuditEventTest.parseOneLine(line.substring(line.indexOf(AUDIT_PREFIX) + AUDIT_PREFIX.length())));
+    }
+    assertThat(events.get(0)).containsEntry("decision", "REJECTED").containsEntry("path", forged)
+        .containsEntry("reason", "EXPIRED").doesNotContainKey("caller");
+    assertThat(events.get(1)).containsEntry("decision", "UNAVAILABLE").containsEntry("path", "/y\u2028\"}{");
+  }
+
+  static String captureStderr(Runnable action) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      action.run();
+    } finally {
+      System.setErr(original);
+    }
+    return captured.toString(StandardCharsets.UTF_8);
+  }
+}
