@@ -19,6 +19,11 @@ final class OffsetClock extends Clock {
     this.offset = Objects.requireNonNull(offset, "offset");
   }
 
+  /** The current offset from the system clock. */
+  Duration offset() {
+    return offset;
+  }
+
   /** Runs {@code action} with the clock shifted by {@code offset}, then shifts it back to the system clock. */
   <T> T at(Duration offset, java.util.function.Supplier<T> action) {
     set(offset);

@@ -6,10 +6,13 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +25,8 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.LifecycleState;
@@ -111,6 +116,7 @@ final class TomcatServer implements AutoCloseable {
     private Path keystore;
     private Path truststore;
     private String storePassword;
+    private X509ExtendedTrustManager trustManager;
 
     private Builder(Path baseDir) {
       this.baseDir = Objects.requireNonNull(baseDir, "baseDir");
@@ -139,6 +145,19 @@ final class TomcatServer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * HTTPS only, with the server certificate of {@code keystore} (PKCS12) and client certificates requested
+     * ({@code certificateVerification="optional"}) and checked by {@code trustManager} instead of a fixed truststore,
+     * so that trust can follow a rotating bundle. One such server at a time: Tomcat instantiates trust managers by
+     * class name, so the instance is handed over through {@link DelegatingTrustManager}.
+     */
+    Builder tls(Path keystore, String password, X509ExtendedTrustManager trustManager) {
+      this.keystore = keystore;
+      this.storePassword = password;
+      this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+      return this;
+    }
+
     TomcatServer start() throws LifecycleException, IOException {
       Files.createDirectories(baseDir);
       Path docBase = Files.createDirectories(baseDir.resolve("webapp"));
@@ -156,9 +175,14 @@ final class TomcatServer implements AutoCloseable {
         SSLHostConfig ssl = new SSLHostConfig();
         ssl.setProtocols("TLSv1.3,TLSv1.2");
         ssl.setCertificateVerification("optional");
-        ssl.setTruststoreFile(truststore.toString());
-        ssl.setTruststorePassword(storePassword);
-        ssl.setTruststoreType("PKCS12");
+        if (trustManager != null) {
+          DelegatingTrustManager.delegate = trustManager;
+          ssl.setTrustManagerClassName(DelegatingTrustManager.class.getName());
+        } else {
+          ssl.setTruststoreFile(truststore.toString());
+          ssl.setTruststorePassword(storePassword);
+          ssl.setTruststoreType("PKCS12");
+        }
         SSLHostConfigCertificate certificate = new SSLHostConfigCertificate(ssl, SSLHostConfigCertificate.Type.EC);
         certificate.setCertificateKeystoreFile(keystore.toString());
         certificate.setCertificateKeystorePassword(storePassword);
@@ -211,6 +235,57 @@ final class TomcatServer implements AutoCloseable {
         root.removeHandler(capture);
       }
       return new TomcatServer(tomcat, context, connector, scheme, new ArrayList<>(log), echo);
+    }
+  }
+
+  /**
+   * The trust manager Tomcat instantiates by class name for {@link Builder#tls(Path, String, X509ExtendedTrustManager)}:
+   * it hands every check to the instance the builder set.
+   */
+  public static final class DelegatingTrustManager extends X509ExtendedTrustManager {
+    static volatile X509ExtendedTrustManager delegate;
+    private final X509ExtendedTrustManager target = Objects.requireNonNull(delegate, "no trust manager set");
+
+    /** Called by Tomcat. */
+    public DelegatingTrustManager() {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      target.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      target.checkServerTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      target.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      target.checkServerTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      target.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      target.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return target.getAcceptedIssuers();
     }
   }
 
