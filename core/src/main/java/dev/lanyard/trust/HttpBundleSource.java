@@ -126,6 +126,10 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme)) {
       throw new IllegalArgumentException("bundle endpoint must be an http(s) URL: " + uri);
     }
+    if (uri.getRawUserInfo() != null) {
+      // Not echoed: the user info is a credential, and a bundle endpoint is public data that needs none.
+      throw new IllegalArgumentException("bundle endpoint URL must not carry user info (credentials)");
+    }
     if (uri.getHost() == null) {
       throw new IllegalArgumentException("bundle endpoint has no host: " + uri);
     }

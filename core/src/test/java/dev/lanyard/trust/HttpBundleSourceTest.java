@@ -146,6 +146,14 @@ class HttpBundleSourceTest {
   }
 
   @Test
+  void newBuilderWhenUrlCarriesUserInfoThenRefusedWithoutEchoingIt() {
+    URI uri = URI.create("https://reader:s3cr3t-pass@127.0.0.1:9/bundle");
+
+    assertThatThrownBy(() -> HttpBundleSource.newBuilder(TD, uri)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("user info").hasMessageNotContaining("s3cr3t-pass");
+  }
+
+  @Test
   void allowInsecureHttpWhenCalledTwiceThenIllegalState() {
     HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(TD, URI.create("http://127.0.0.1:9/bundle"))
         .allowInsecureHttp();

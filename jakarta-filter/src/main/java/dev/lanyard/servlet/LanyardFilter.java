@@ -44,6 +44,8 @@ import java.time.Duration;
 import java.util.Enumeration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,6 +113,7 @@ public final class LanyardFilter implements Filter {
   static final String NON_NORMALIZED_PATH = "NON_NORMALIZED_PATH";
   private static final String CLIENT_CERTIFICATE_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
+  private static final long UNAVAILABLE_WARNING_PERIOD = TimeUnit.SECONDS.toNanos(10);
 
   private volatile Engine engine;
 
@@ -178,6 +181,9 @@ public final class LanyardFilter implements Filter {
     final AuditSink audit;
     final boolean allowUnnormalizedPaths;
     final AutoCloseable closeable;
+    /** When the last "bundle unavailable" warning was logged (System.nanoTime), so an outage logs once per period. */
+    private final AtomicLong lastUnavailableWarning = new AtomicLong(System.nanoTime() - UNAVAILABLE_WARNING_PERIOD);
+    private final AtomicLong unavailableSinceWarning = new AtomicLong();
 
     Engine(String realm, JwtSvidVerifier jwtVerifier, X509SvidVerifier x509Verifier, Supplier<Policy> policy,
         Clock clock, AuditSink audit, boolean allowUnnormalizedPaths, AutoCloseable closeable) {
@@ -337,7 +343,7 @@ public final class LanyardFilter implements Filter {
         rejected(response, "The token's subject does not match the client certificate");
         return;
       } catch (BundleUnavailableException e) {
-        LOG.warn("trust bundle unavailable: {}", e.getMessage());
+        unavailableWarning(e);
         record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAVAILABLE).request(method, path)
             .reason("BUNDLE_UNAVAILABLE"));
         respond(response, Challenge.unavailable());
@@ -395,6 +401,18 @@ public final class LanyardFilter implements Filter {
         audit.record(event.build());
       } catch (RuntimeException e) {
         LOG.warn("the audit sink failed: {}", e.toString());
+      }
+    }
+
+    /** Logs a bundle outage at WARN at most once per {@link #UNAVAILABLE_WARNING_PERIOD}, counting the rest. */
+    private void unavailableWarning(BundleUnavailableException e) {
+      long suppressed = unavailableSinceWarning.incrementAndGet() - 1;
+      long last = lastUnavailableWarning.get();
+      long now = System.nanoTime();
+      if (now - last >= UNAVAILABLE_WARNING_PERIOD && lastUnavailableWarning.compareAndSet(last, now)) {
+        unavailableSinceWarning.set(0);
+        LOG.warn("trust bundle unavailable, answering 503 ({} more such requests since the last warning): {}",
+            suppressed, e.getMessage());
       }
     }
 

@@ -860,6 +860,30 @@ class LanyardFilterTomcatTest {
   }
 
   @Test
+  void bundleSourceUnavailableWhenManyRequestsThenEveryOne503AndAuditedButOneWarningLogged(@TempDir Path dir)
+      throws Exception {
+    List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    LanyardFilter filter = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE)
+        .bundleSource(td -> {
+          throw new BundleUnavailableException("the bundle endpoint is down");
+        })
+        .policy(Policy.parse(POLICY, "policy.txt"))
+        .auditSink(events::add)
+        .build();
+    try (TomcatServer running = TomcatServer.newBuilder(dir.resolve("tomcat")).filter(filter).start()) {
+      String log = captureStderr(() -> {
+        for (int i = 0; i < 20; i++) {
+          assertOutcome(getWithToken(running, "/whoami", token(ORDERS)), 503, null);
+        }
+      });
+
+      assertThat(events).filteredOn(e -> e.decision() == AuditEvent.Decision.UNAVAILABLE).hasSize(20);
+      assertThat(log.lines().filter(line -> line.contains("trust bundle unavailable"))).singleElement()
+          .satisfies(line -> assertThat(line).contains("WARN").contains("the bundle endpoint is down"));
+    }
+  }
+
+  @Test
   void bundleSourceUnavailableThen503AndAudited(@TempDir Path dir) throws Exception {
     List<AuditEvent> events = new CopyOnWriteArrayList<>();
     LanyardFilter filter = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE)
@@ -979,38 +1003,65 @@ class LanyardFilterTomcatTest {
    * the {@code path} value and the real decision and caller.
    */
   @Test
-  void auditLogWhenPathForgesLinesOrFieldsThenOneJsonLinePerRequestWithThePathAsValue() throws Exception {
-    // The path as the filter sees it: decoded, and normalised by Tomcat ("//" becomes "/").
-    String forgedLine = "/x\ndecision=ALLOWED caller=spiffe:/example.org/ops";
-    String forgedJson = "/x\",\"decision\":\"ALLOWED\"}\r\n{\"decision\":\"ALLOWED\u2028";
+  void auditLogWhenPathForgesLinesOrFieldsThenOneJsonLinePerRequestWithThePathAsValue(@TempDir Path dir)
+      throws Exception {
+    String forgedLine = "/x%0adecision=ALLOWED%20caller=spiffe://example.org/ops";
+    String forgedJson = "/x%22,%22decision%22:%22ALLOWED%22%7D%0d%0a%7B%22decision%22:%22ALLOWED%E2%80%A8";
+    // Strict (the default): such paths are refused before any rule, and the audit line holds the raw path.
     List<HttpResponse<String>> responses = new ArrayList<>();
-
-    String log = captureStderr(() -> {
-      responses.add(get("/x%0adecision=ALLOWED%20caller=spiffe://example.org/ops"));
-      responses.add(get("/x%0adecision=ALLOWED%20caller=spiffe://example.org/ops", "Authorization",
-          bearer(token(ORDERS))));
-      responses.add(get("/x%22,%22decision%22:%22ALLOWED%22%7D%0d%0a%7B%22decision%22:%22ALLOWED%E2%80%A8"));
+    String strictLog = captureStderr(() -> {
+      responses.add(get(forgedLine));
+      responses.add(get(forgedJson));
     });
+    assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(400, 400);
+    List<Map<String, Object>> strict = auditEvents(strictLog, 2);
+    assertThat(strict).allSatisfy(e -> assertThat(e).containsOnlyKeys("time", "decision", "reason",
+        "callerVerified", "method", "path").containsEntry("decision", "BAD_REQUEST")
+        .containsEntry("reason", "NON_NORMALIZED_PATH"));
+    assertThat(strict).extracting(e -> e.get("path")).containsExactly(forgedLine, forgedJson);
 
-    assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(401, 403, 401);
+    // Relaxed: the filter decides on the decoded path, so the hostile characters reach the audit line, escaped.
+    LanyardFilter relaxed = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE)
+        .bundleSource(authority.bundleSource()).policy(Policy.parse(POLICY, "policy.txt"))
+        .allowUnnormalizedPaths().build();
+    try (TomcatServer running = TomcatServer.newBuilder(dir.resolve("tomcat")).filter(relaxed).start()) {
+      responses.clear();
+      String relaxedLog = captureStderr(() -> {
+        responses.add(send(running, "GET", forgedLine, null));
+        responses.add(send(running, "GET", forgedLine, null, "Authorization", bearer(token(ORDERS))));
+        responses.add(send(running, "GET", forgedJson, null));
+      });
+
+      assertThat(responses).extracting(HttpResponse::statusCode).containsExactly(401, 403, 401);
+      List<Map<String, Object>> events = auditEvents(relaxedLog, 3);
+      // The path as the filter sees it: decoded, and normalised by Tomcat ("//" becomes "/").
+      String decodedLine = "/x\ndecision=ALLOWED caller=spiffe:/example.org/ops";
+      String decodedJson = "/x\",\"decision\":\"ALLOWED\"}\r\n{\"decision\":\"ALLOWED\u2028";
+      assertThat(events.get(0)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
+          .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", decodedLine)
+          .containsEntry("callerVerified", false);
+      assertThat(events.get(1)).containsEntry("decision", "DENIED").containsEntry("path", decodedLine)
+          .containsEntry("caller", ORDERS.toString()).containsEntry("callerVerified", true)
+          .containsEntry("reason", "NO_RULE_ALLOWS_CALLER");
+      assertThat(events.get(2)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
+          .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", decodedJson);
+    }
+  }
+
+  /** The {@code lanyard.audit} lines of {@code log}, exactly {@code expected} of them, each one printable JSON object. */
+  private static List<Map<String, Object>> auditEvents(String log, int expected) throws Exception {
     List<String> auditLines = log.lines().filter(l -> l.contains(" lanyard.audit - ")).toList();
-    assertThat(auditLines).hasSize(3);
-    assertThat(log.lines().filter(l -> l.contains("ALLOWED"))).containsExactlyElementsOf(auditLines);
+    assertThat(auditLines).hasSize(expected);
+    assertThat(log.lines().filter(l -> l.contains("ALLOWED"))).allMatch(auditLines::contains);
     List<Map<String, Object>> events = new ArrayList<>();
     for (String line : auditLines) {
       String json = line.substring(line.indexOf(" lanyard.audit - ") + " lanyard.audit - ".length());
       assertThat(json).matches("[\\x20-\\x7e]*");
       events.add(Json.parseObject(json, 2));
     }
-    assertThat(events.get(0)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
-        .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", forgedLine)
-        .containsEntry("callerVerified", false);
-    assertThat(events.get(1)).containsEntry("decision", "DENIED").containsEntry("path", forgedLine)
-        .containsEntry("caller", ORDERS.toString()).containsEntry("callerVerified", true)
-        .containsEntry("reason", "NO_RULE_ALLOWS_CALLER");
-    assertThat(events.get(2)).containsOnlyKeys("time", "decision", "callerVerified", "method", "path")
-        .containsEntry("decision", "UNAUTHENTICATED").containsEntry("path", forgedJson);
+    return events;
   }
+
 
   static void assertEvent(AuditEvent event, AuditEvent.Decision decision, String caller, String method, String path,
       String reason, String tokenId) {
