@@ -1,5 +1,6 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.internal.Text;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,9 +91,15 @@ public final class VerificationEvent {
 
   @Override
   public String toString() {
+    // A rejected token's claims are attacker-controlled: only their printable form may reach a log line.
     return accepted()
-        ? "VerificationEvent[accepted, sub=" + claimedSubject + ", kid=" + keyId + ", jti=" + tokenId
-            + (cacheHit ? ", cached" : "") + "]"
-        : "VerificationEvent[rejected " + reason + ", claimedSub=" + claimedSubject + ", kid=" + keyId + "]";
+        ? "VerificationEvent[accepted, sub=" + claimedSubject + ", kid=" + printable(keyId) + ", jti="
+            + printable(tokenId) + (cacheHit ? ", cached" : "") + "]"
+        : "VerificationEvent[rejected " + reason + ", claimedSub=" + printable(claimedSubject) + ", kid="
+            + printable(keyId) + "]";
+  }
+
+  private static String printable(String value) {
+    return value == null ? null : Text.printable(value);
   }
 }

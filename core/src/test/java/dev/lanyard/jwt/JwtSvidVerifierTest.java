@@ -262,6 +262,19 @@ class JwtSvidVerifierTest {
   }
 
   @Test
+  void listenerEventWhenRejectedTokenClaimsHoldControlCharactersThenToStringShowsOnlyTheirPrintableForm() {
+    String kid = "k9\nVerificationEvent[accepted, sub=spiffe://example.org/ops]";
+    String token = signed(ES256, K1.getPrivate(), HEADER.raw("kid", "\"k9\\nVerificationEvent[accepted, "
+        + "sub=spiffe://example.org/ops]\"").json(), CLAIMS.json());
+
+    assertThat(rejectionOf(verifier(), token)).isEqualTo(Reason.UNKNOWN_KEY);
+
+    VerificationEvent event = recorder.last();
+    assertThat(event.keyId()).contains(kid);
+    assertThat(event.toString()).doesNotContain("\n").contains("kid=k9?VerificationEvent");
+  }
+
+  @Test
   void verifyWhenTokenIsNullThenRejectedWithMalformed() {
     assertThat(rejectionOf(verifier(), null)).isEqualTo(Reason.MALFORMED);
     assertThat(recorder.last().reason()).contains(Reason.MALFORMED);
