@@ -228,7 +228,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * Opens the authority persisted in {@code directory} (by {@link Builder#directory(Path)} or
    * {@code lanyard authority init}), on the system clock.
    *
-   * @throws AuthorityStoreException when the directory is missing, foreign or corrupt
+   * <p>On POSIX file systems the directory, {@code keys/}, {@code authority.json} and every key file read must be
+   * owned by the current user and not writable by group or others, and key files not readable by them either;
+   * elsewhere (Windows) owner and modes are not checked.
+   *
+   * @throws AuthorityStoreException when the directory is missing, foreign or corrupt, or another user owns or may
+   *     write (for key files, read) a part of it: the message names the path, its mode and the fix
    */
   public static EmbeddedAuthority open(Path directory) {
     return open(directory, Clock.systemUTC());
@@ -880,7 +885,9 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
     /**
      * Persist the authority in {@code directory}, which must be empty or absent; reopen it later with
-     * {@link EmbeddedAuthority#open(Path)}.
+     * {@link EmbeddedAuthority#open(Path)}. An absent directory is created with mode 0700 atomically; an existing one
+     * must belong to the current user and not be writable by group or others (on POSIX file systems), and is
+     * tightened to 0700. Checked in {@link #build()}.
      */
     public Builder directory(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
