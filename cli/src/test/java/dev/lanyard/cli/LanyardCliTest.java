@@ -331,6 +331,61 @@ class LanyardCliTest {
     }
 
     @Test
+    void initWhenEmptyDirWritableByOthersThenExit2NamingModeAndFixAndNothingCreated() throws IOException {
+      assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+      Path dir = Files.createDirectories(tmp.resolve("shared"));
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+      Result r = run("authority", "init", "--trust-domain", TD, "--dir", dir.toString());
+
+      usageError(r, "authority directory " + dir + " has mode 0777 (group/others may write): chmod 700 " + dir);
+      assertThat(r.out()).isEmpty();
+      assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void initWhenEmptyDirOwnedByAnotherUserThenExit2NamingOwnerAndNothingCreated() throws IOException {
+      assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+      assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+          "only root can give a directory to another user (chown); this case runs where tests run as root, as in CI");
+      Path dir = Files.createDirectories(tmp.resolve("theirs"));
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+
+      Result r = run("authority", "init", "--trust-domain", TD, "--dir", dir.toString());
+
+      usageError(r, "authority directory " + dir + " is owned by nobody");
+      assertThat(r.out()).isEmpty();
+      assertThat(dir).isEmptyDirectory();
+    }
+
+    @Test
+    void mintWhenKeyFileReadableByOthersThenExit2NamingModeAndFixAndNoToken() throws IOException {
+      assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+      Authority authority = init();
+      Path key = authority.dir().resolve("keys").resolve(authority.keyId() + ".pem");
+      Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-rw-rw-"));
+
+      Result r = run("jwt", "mint", "--authority", authority.path(), "--spiffe-id", SUBJECT, "--audience", AUDIENCE);
+
+      usageError(r, "key file " + key + " has mode 0666 (group/others may write): chmod 600 " + key);
+      assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void bundleWhenAuthorityDirWritableByOthersThenExit2NamingModeAndFix() throws IOException {
+      assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+      Authority authority = init();
+      Files.setPosixFilePermissions(authority.dir(), PosixFilePermissions.fromString("rwxrwxrwx"));
+
+      Result r = run("authority", "bundle", "--dir", authority.path());
+
+      usageError(r, "authority directory " + authority.dir() + " has mode 0777 (group/others may write): chmod 700 "
+          + authority.dir());
+      assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void initWhenDirNotEmptyThenExit2NamingDir() throws IOException {
       Path dir = Files.createDirectories(tmp.resolve("busy"));
       Files.writeString(dir.resolve("notes.txt"), "mine");

@@ -275,6 +275,18 @@ class X509CliTest {
       }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"8.8.8.8", "*.com", "orders.internal."})
+    void issueWhenDnsNameTheVerifierWouldRefuseThenExit2NamingItAndNoFiles(String name) {
+      Path authority = init();
+
+      TestPki.Result r = issue(authority, "out", "--dns", "orders.internal", "--dns", name);
+
+      usageError(r, "'" + name + "'");
+      assertThat(r.err()).contains("not a DNS name");
+      assertThat(tmp.resolve("out").resolve("svid.pem")).doesNotExist();
+    }
+
     @Test
     void issueWithTtlThenLeafLivesThatLong() throws Exception {
       Path authority = init();

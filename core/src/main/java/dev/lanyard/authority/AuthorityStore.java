@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -36,6 +38,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -78,31 +81,45 @@ final class AuthorityStore {
     }
   }
 
-  /** Prepares a new, empty (or absent) directory for an authority. */
+  /**
+   * Prepares a new, empty (or absent) directory for an authority. An absent directory is created with mode 0700 in
+   * one step (no check-then-create race); an existing one (created meanwhile or given on purpose) must be an empty
+   * directory of the current user that group and others cannot write, and is then tightened to 0700.
+   */
   static AuthorityStore create(Path dir) {
-    if (Files.exists(dir.resolve(METADATA))) {
-      throw new AuthorityStoreException(dir + " already holds an authority; refusing to overwrite it");
-    }
-    if (Files.exists(dir)) {
-      if (!Files.isDirectory(dir)) {
-        throw new AuthorityStoreException(dir + " exists and is not a directory");
-      }
-      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-        if (entries.iterator().hasNext()) {
-          throw new AuthorityStoreException(dir + " is not empty and holds no authority; use an empty directory");
-        }
-      } catch (IOException e) {
-        throw new AuthorityStoreException("cannot read " + dir + ": " + e.getMessage(), e);
-      }
-    }
     AuthorityStore store = new AuthorityStore(dir);
     try {
-      store.createDirectory(dir);
-      store.createDirectory(dir.resolve(KEYS));
+      if (!store.createOwnerOnlyDirectory(dir)) {
+        store.adopt(dir);
+      }
+      if (!store.createOwnerOnlyDirectory(dir.resolve(KEYS))) {
+        throw new AuthorityStoreException(dir.resolve(KEYS) + " appeared while the authority was being created");
+      }
     } catch (IOException e) {
       throw new AuthorityStoreException("cannot create " + dir + ": " + e.getMessage(), e);
     }
     return store;
+  }
+
+  /** Takes an existing directory for a new authority: empty, ours, not writable by others; then owner-only. */
+  private void adopt(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new AuthorityStoreException(dir + " exists and is not a directory");
+    }
+    if (Files.exists(dir.resolve(METADATA))) {
+      throw new AuthorityStoreException(dir + " already holds an authority; refusing to overwrite it");
+    }
+    // Trust first: once the directory is ours and nobody else may write it, its emptiness cannot change under us.
+    checkTrusted(dir, Role.DIRECTORY);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      if (entries.iterator().hasNext()) {
+        throw new AuthorityStoreException(dir + " is not empty and holds no authority; use an empty directory");
+      }
+    }
+    if (posix) {
+      // An existing (empty) directory is tightened too: only the owner may list the authority.
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+    }
   }
 
   /** Opens the directory of an existing authority. */
@@ -114,7 +131,13 @@ final class AuthorityStore {
     if (!Files.isRegularFile(dir.resolve(METADATA))) {
       throw new AuthorityStoreException(dir + " holds no authority (" + METADATA + " is missing)");
     }
-    return new AuthorityStore(dir);
+    AuthorityStore store = new AuthorityStore(dir);
+    try {
+      store.checkTrusted(dir, Role.DIRECTORY);
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot read the owner and mode of " + dir + ": " + e.getMessage(), e);
+    }
+    return store;
   }
 
   Path directory() {
@@ -126,6 +149,15 @@ final class AuthorityStore {
     Path metadataFile = dir.resolve(METADATA);
     Map<String, Object> m;
     try {
+      checkTrusted(dir.resolve(KEYS), Role.DIRECTORY);
+    } catch (NoSuchFileException e) {
+      // Reported as the first key file that is missing.
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot read the owner and mode of " + dir.resolve(KEYS) + ": "
+          + e.getMessage(), e);
+    }
+    try {
+      checkTrusted(metadataFile, Role.METADATA_FILE);
       String text = Files.readString(metadataFile, StandardCharsets.UTF_8);
       m = Json.parseObject(text, 6);
     } catch (IOException e) {
@@ -303,6 +335,7 @@ final class AuthorityStore {
     Path file = keyPath(name);
     String text;
     try {
+      checkTrusted(file, Role.KEY_FILE);
       text = Files.readString(file, StandardCharsets.US_ASCII);
     } catch (NoSuchFileException e) {
       throw new AuthorityStoreException("key file " + file + " is missing", e);
@@ -360,26 +393,80 @@ final class AuthorityStore {
     }
   }
 
-  private void createDirectory(Path path) throws IOException {
-    if (Files.isDirectory(path)) {
-      if (posix) {
-        // An existing (empty) directory is tightened too: only the owner may list the authority.
-        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwx------"));
-      }
-      return;
+  /**
+   * Creates {@code path} (and missing parents) with mode 0700 set by the creating call itself; false when something
+   * already exists there (then nothing was created or changed).
+   */
+  private boolean createOwnerOnlyDirectory(Path path) throws IOException {
+    Path parent = path.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
     }
     try {
       if (posix) {
-        Files.createDirectories(path.toAbsolutePath().getParent());
         Files.createDirectory(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       } else {
-        Files.createDirectories(path);
+        Files.createDirectory(path);
       }
+      return true;
     } catch (FileAlreadyExistsException e) {
-      if (!Files.isDirectory(path)) {
-        throw e;
-      }
+      return false;
     }
+  }
+
+  /** What a checked path is: what the message calls it, whether group and others may read it, the mode to suggest. */
+  private enum Role {
+    DIRECTORY("authority directory", true, "700"),
+    METADATA_FILE("authority file", true, "644"),
+    KEY_FILE("key file", false, "600");
+
+    final String label;
+    final boolean othersMayRead;
+    final String fix;
+
+    Role(String label, boolean othersMayRead, String fix) {
+      this.label = label;
+      this.othersMayRead = othersMayRead;
+      this.fix = fix;
+    }
+  }
+
+  /**
+   * Refuses (POSIX file systems only) a path the current user does not own, or that group or others may write, or,
+   * for a private key, read: another user could swap in their keys or read ours. Symbolic links are followed, as
+   * reading does.
+   *
+   * @throws NoSuchFileException when the path is missing, for the caller's own message
+   */
+  private void checkTrusted(Path path, Role role) throws IOException {
+    if (!posix) {
+      return;
+    }
+    PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class);
+    if (!FileOwners.isCurrentUser(path, attributes.owner())) {
+      throw new AuthorityStoreException(role.label + " " + path + " is owned by " + attributes.owner().getName()
+          + ", not by the current user " + FileOwners.currentUserName() + ": refusing to use it, as its owner could "
+          + "replace the authority's keys; use " + (role == Role.DIRECTORY ? "a directory" : "an authority")
+          + " of your own");
+    }
+    Set<PosixFilePermission> mode = attributes.permissions();
+    boolean othersWrite = mode.contains(PosixFilePermission.GROUP_WRITE)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE);
+    boolean othersRead = !role.othersMayRead && (mode.contains(PosixFilePermission.GROUP_READ)
+        || mode.contains(PosixFilePermission.OTHERS_READ));
+    if (othersWrite || othersRead) {
+      throw new AuthorityStoreException(role.label + " " + path + " has mode " + octal(mode) + " (group/others may "
+          + (othersWrite ? "write" : "read") + "): chmod " + role.fix + " " + path);
+    }
+  }
+
+  /** {@code 0755} for rwxr-xr-x. */
+  static String octal(Set<PosixFilePermission> mode) {
+    int bits = 0;
+    for (PosixFilePermission p : mode) {
+      bits |= 1 << (8 - p.ordinal());
+    }
+    return String.format(Locale.ROOT, "%04o", bits);
   }
 
   static boolean isSafeKeyId(String kid) {

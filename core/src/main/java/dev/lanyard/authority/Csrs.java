@@ -37,26 +37,6 @@ final class Csrs {
     }
   }
 
-  /** True for a plausible DNS name: LDH labels of 1..63 characters, at most 253 in all, an optional leading '*.'. */
-  static boolean isDnsName(String name) {
-    if (name == null || name.isEmpty() || name.length() > 253) {
-      return false;
-    }
-    String n = name.startsWith("*.") ? name.substring(2) : name;
-    for (String label : n.split("\\.", -1)) {
-      if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
-        return false;
-      }
-      for (int i = 0; i < label.length(); i++) {
-        char c = label.charAt(i);
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
   /** The upstream key must sign for the upstream certificate, which must be a CA allowed to sign certificates. */
   static void checkUpstream(PrivateKey key, X509Certificate certificate) {
     if (certificate.getBasicConstraints() < 0) {

@@ -5,7 +5,9 @@ import dev.lanyard.credentials.JwtSvidMinter;
 import dev.lanyard.credentials.X509SvidIssuer;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Certificates;
+import dev.lanyard.internal.DnsNames;
 import dev.lanyard.internal.JwsSigning;
+import dev.lanyard.internal.Text;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
@@ -226,7 +228,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * Opens the authority persisted in {@code directory} (by {@link Builder#directory(Path)} or
    * {@code lanyard authority init}), on the system clock.
    *
-   * @throws AuthorityStoreException when the directory is missing, foreign or corrupt
+   * <p>On POSIX file systems the directory, {@code keys/}, {@code authority.json} and every key file read must be
+   * owned by the current user and not writable by group or others, and key files not readable by them either;
+   * elsewhere (Windows) owner and modes are not checked.
+   *
+   * @throws AuthorityStoreException when the directory is missing, foreign or corrupt, or another user owns or may
+   *     write (for key files, read) a part of it: the message names the path, its mode and the fix
    */
   public static EmbeddedAuthority open(Path directory) {
     return open(directory, Clock.systemUTC());
@@ -416,9 +423,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * Issues an X.509-SVID with a fresh EC P-256 key.
    *
    * @param ttl lifetime, or null for the default (1 h); capped at the CA's expiry
-   * @param dnsNames DNS SANs to add (optional)
-   * @throws IllegalArgumentException when the subject is not a workload of this trust domain or the TTL is out of
-   *     range
+   * @param dnsNames DNS SANs to add (optional): LDH names, either case, without trailing dot, not IP addresses; a
+   *     wildcard only as the whole leftmost label with at least two labels after it ({@code *.example.org})
+   * @throws IllegalArgumentException when the subject is not a workload of this trust domain, the TTL is out of
+   *     range or a DNS name is invalid (the message names it)
    */
   public X509Svid issueX509Svid(SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
     KeyPair pair = Certificates.generateKeyPair(Certificates.KeyType.EC_P256);
@@ -431,7 +439,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * of {@code subject} and {@code dnsNames}. The returned SVID holds no private key.
    *
    * @throws IllegalArgumentException when the CSR is malformed, its signature is wrong or its key is not EC P-256 or
-   *     RSA of at least 2048 bits
+   *     RSA of at least 2048 bits, or as for {@link #issueX509Svid(SpiffeId, Duration, Collection)}
    */
   public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
     Objects.requireNonNull(csrDer, "csrDer");
@@ -449,8 +457,11 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     Objects.requireNonNull(dnsNames, "dnsNames");
     checkSubject(subject, "X.509-SVID");
     for (String dns : dnsNames) {
-      if (!Csrs.isDnsName(dns)) {
-        throw new IllegalArgumentException("'" + dns + "' is not a DNS name");
+      // The verifier's grammar (DnsNames), so that the authority never issues an SVID its own verifier refuses.
+      if (!DnsNames.isDnsName(dns, true)) {
+        throw new IllegalArgumentException("'" + (dns == null ? "null" : Text.printable(dns)) + "' is not a DNS name "
+            + "(LDH labels of at most 63 characters, at most 253 in all, no trailing dot, not an IP address; a "
+            + "wildcard only as '*.' followed by at least two labels)");
       }
     }
     Duration lifetime = checkTtl(ttl, settings.defaultX509SvidTtl, settings.maxX509SvidTtl, "X.509-SVID");
@@ -874,7 +885,9 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
     /**
      * Persist the authority in {@code directory}, which must be empty or absent; reopen it later with
-     * {@link EmbeddedAuthority#open(Path)}.
+     * {@link EmbeddedAuthority#open(Path)}. An absent directory is created with mode 0700 atomically; an existing one
+     * must belong to the current user and not be writable by group or others (on POSIX file systems), and is
+     * tightened to 0700. Checked in {@link #build()}.
      */
     public Builder directory(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");

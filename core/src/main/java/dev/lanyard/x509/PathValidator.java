@@ -1,6 +1,7 @@
 package dev.lanyard.x509;
 
 import dev.lanyard.internal.Certificates;
+import dev.lanyard.internal.DnsNames;
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -404,9 +405,10 @@ final class PathValidator {
 
   /**
    * Subject alternative names must parse and be well-formed (RFC 5280 §4.2.1.6): a DNS name in preferred name
-   * syntax (a leaf may have a "*" leftmost label), a 4- or 16-octet IP address, an addr-spec mailbox. A certificate
-   * with an empty subject must have a critical SAN. Malformed names are refused rather than matched against name
-   * constraints, where each implementation would read them differently.
+   * syntax ({@link DnsNames}, the grammar the authority issues with; a leaf may have a "*" leftmost label), a 4- or
+   * 16-octet IP address, an addr-spec mailbox. A certificate with an empty subject must have a critical SAN.
+   * Malformed names are refused rather than matched against name constraints, where each implementation would read
+   * them differently.
    */
   private static void checkSubjectAltNames(X509Certificate certificate, Role role, String which)
       throws X509SvidRejectedException {
@@ -421,7 +423,7 @@ final class PathValidator {
       boolean valid;
       switch (name.getTagNo()) {
         case GeneralName.dNSName:
-          valid = isDnsName(string(name), role == Role.LEAF);
+          valid = DnsNames.isDnsName(string(name), role == Role.LEAF);
           break;
         case GeneralName.iPAddress:
           int length = octets(name).length;
@@ -633,7 +635,7 @@ final class PathValidator {
       switch (base.getTagNo()) {
         case GeneralName.dNSName:
           String dns = string(base);
-          return dns.isEmpty() || isDnsName(dns, false);
+          return dns.isEmpty() || DnsNames.isDnsName(dns, false);
         case GeneralName.iPAddress:
           return isAddressAndMask(octets(base));
         case GeneralName.rfc822Name:
@@ -667,7 +669,7 @@ final class PathValidator {
   }
 
   private static boolean isHostOrDomain(String value) {
-    return isDnsName(value.startsWith(".") ? value.substring(1) : value, false);
+    return DnsNames.isDnsName(value.startsWith(".") ? value.substring(1) : value, false);
   }
 
   private static long count(NameConstraints constraints) {
@@ -690,44 +692,6 @@ final class PathValidator {
   // ---------------------------------------------------------------------------------------------------------------
   // Name syntax.
 
-  /**
-   * RFC 1034 §3.5 preferred name syntax as amended by RFC 1123 §2.1: letters, digits and inner hyphens, labels of
-   * 1 to 63 octets, at most 253 in all, and a last label that is not all digits (so that "8.8.8.8" is not a DNS
-   * name). With {@code wildcard}, the leftmost label may be "*" when at least two labels follow.
-   */
-  static boolean isDnsName(String name, boolean wildcard) {
-    if (name.isEmpty() || name.length() > 253) {
-      return false;
-    }
-    String[] labels = name.split("\\.", -1);
-    int first = 0;
-    if (wildcard && labels[0].equals("*")) {
-      if (labels.length < 3) {
-        return false;
-      }
-      first = 1;
-    }
-    for (int i = first; i < labels.length; i++) {
-      if (!isLabel(labels[i])) {
-        return false;
-      }
-    }
-    return !labels[labels.length - 1].chars().allMatch(c -> c >= '0' && c <= '9');
-  }
-
-  private static boolean isLabel(String label) {
-    if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")) {
-      return false;
-    }
-    for (int i = 0; i < label.length(); i++) {
-      char c = label.charAt(i);
-      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-')) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** An RFC 5322 addr-spec with a dot-atom local part (no quoted strings) and a DNS domain. */
   static boolean isMailbox(String mailbox) {
     int at = mailbox.indexOf('@');
@@ -745,7 +709,7 @@ final class PathValidator {
         return false;
       }
     }
-    return isDnsName(mailbox.substring(at + 1), false);
+    return DnsNames.isDnsName(mailbox.substring(at + 1), false);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -585,6 +587,188 @@ class AuthorityPersistenceTest {
     EmbeddedAuthority a = build();
 
     assertThat(describe(EmbeddedAuthority.open(dir, clock))).isEqualTo(describe(a));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // directory trust: owner and mode, on init and on open
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private static void chmod(Path path, String mode) throws IOException {
+    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(mode));
+  }
+
+  /** Gives {@code path} to user nobody; only root can, so the test is skipped for other users. */
+  private static void giveToAnotherUser(Path path) throws IOException {
+    assumePosix();
+    org.junit.jupiter.api.Assumptions.assumeTrue(new com.sun.security.auth.module.UnixSystem().getUid() == 0,
+        "only root can give a file to another user (chown); this case runs where the tests run as root, as in CI");
+    UserPrincipal nobody = path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+    Files.setOwner(path, nobody);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rwxrwxrwx", "rwxrwx---", "rwx---rwx", "rwx-w----"})
+  void buildWhenExistingEmptyDirectoryWritableByGroupOrOthersThenRefusesNamingModeAndFix(String mode)
+      throws IOException {
+    assumePosix();
+    Files.createDirectory(dir);
+    chmod(dir, mode);
+    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+
+    assertThatThrownBy(this::build)
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("authority directory " + dir + " has mode " + octal + " (group/others may write): chmod 700 "
+            + dir);
+    assertThat(dir).isEmptyDirectory();
+    assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString(mode));
+  }
+
+  @Test
+  void buildWhenExistingEmptyDirectoryOwnedByAnotherUserThenRefusesNamingTheOwner() throws IOException {
+    Files.createDirectory(dir);
+    chmod(dir, "rwx------");
+    giveToAnotherUser(dir);
+
+    assertThatThrownBy(this::build)
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessageContaining("authority directory " + dir + " is owned by nobody")
+        .hasMessageContaining("not by the current user");
+    assertThat(dir).isEmptyDirectory();
+    assertThat(Files.getOwner(dir).getName()).isEqualTo("nobody");
+  }
+
+  @Test
+  void buildWhenExistingEmptyDirectoryOursAndReadableByOthersThenUsedAndTightened() throws IOException {
+    assumePosix();
+    Files.createDirectory(dir);
+    chmod(dir, "rwxr-xr-x");
+
+    EmbeddedAuthority a = build();
+
+    assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(OWNER_ONLY_DIRECTORY);
+    assertThat(describe(EmbeddedAuthority.open(dir, clock))).isEqualTo(describe(a));
+  }
+
+  @Test
+  void openWhenDirectoryWritableByOthersThenRefusesNamingModeAndFix() throws IOException {
+    assumePosix();
+    build();
+    chmod(dir, "rwxrwxrwx");
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("authority directory " + dir + " has mode 0777 (group/others may write): chmod 700 " + dir);
+  }
+
+  @Test
+  void openWhenKeysDirectoryWritableByGroupThenRefusesNamingIt() throws IOException {
+    assumePosix();
+    build();
+    Path keys = dir.resolve("keys");
+    chmod(keys, "rwxrwx---");
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("authority directory " + keys + " has mode 0770 (group/others may write): chmod 700 " + keys);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"rw-rw-rw-, write", "rw-r--r--, read", "rw-r-----, read", "rw----r--, read", "rw--w----, write"})
+  void openWhenKeyFileReadableOrWritableByOthersThenRefusesNamingModeAndFix(String mode, String may)
+      throws IOException {
+    assumePosix();
+    EmbeddedAuthority a = build();
+    Path key = keyFile(activeKid(a));
+    chmod(key, mode);
+    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("key file " + key + " has mode " + octal + " (group/others may " + may + "): chmod 600 " + key)
+        .hasMessageNotContaining("PRIVATE");
+  }
+
+  @Test
+  void openWhenCaKeyFileReadableByOthersThenRefuses() throws IOException {
+    assumePosix();
+    EmbeddedAuthority a = build();
+    Path key = keyFile(a.x509Cas().get(0).id());
+    chmod(key, "rw-r--r--");
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessageContaining("key file " + key + " has mode 0644");
+  }
+
+  @Test
+  void openWhenUpstreamKeyFileReadableByOthersThenRefuses() throws IOException {
+    assumePosix();
+    dev.lanyard.x509.TestCertificates.Issued upstream = new dev.lanyard.x509.TestCertificates(START)
+        .ca("Upstream Root").selfSigned();
+    EmbeddedAuthority.newBuilder(TRUST_DOMAIN).clock(clock).directory(dir)
+        .upstreamCa(upstream.keyPair.getPrivate(), List.of(upstream.certificate)).build();
+    Path key = dir.resolve("keys").resolve("upstream.pem");
+    assertThat(EmbeddedAuthority.open(dir, clock).trustDomain()).isEqualTo(TRUST_DOMAIN);
+    chmod(key, "rw-r-----");
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("key file " + key + " has mode 0640 (group/others may read): chmod 600 " + key);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rw-rw-rw-", "rw--w----", "rw-rw-r--"})
+  void openWhenAuthorityJsonWritableByOthersThenRefusesNamingModeAndFix(String mode) throws IOException {
+    assumePosix();
+    build();
+    chmod(metadata(), mode);
+    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessage("authority file " + metadata() + " has mode " + octal + " (group/others may write): chmod 644 "
+            + metadata());
+  }
+
+  @Test
+  void openWhenAuthorityJsonAndDirectoryReadableByOthersThenOpens() throws IOException {
+    assumePosix();
+    EmbeddedAuthority a = build();
+    chmod(metadata(), "rw-r--r--");
+    chmod(dir, "rwxr-xr-x");
+
+    assertThat(describe(EmbeddedAuthority.open(dir, clock))).isEqualTo(describe(a));
+  }
+
+  @Test
+  void openWhenDirectoryOwnedByAnotherUserThenRefusesNamingTheOwner() throws IOException {
+    build();
+    giveToAnotherUser(dir);
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessageContaining("authority directory " + dir + " is owned by nobody");
+  }
+
+  @Test
+  void openWhenKeyFileOwnedByAnotherUserThenRefusesNamingIt() throws IOException {
+    EmbeddedAuthority a = build();
+    Path key = keyFile(activeKid(a));
+    giveToAnotherUser(key);
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessageContaining("key file " + key + " is owned by nobody");
+  }
+
+  @Test
+  void openWhenAuthorityJsonOwnedByAnotherUserThenRefusesNamingIt() throws IOException {
+    build();
+    giveToAnotherUser(metadata());
+
+    assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
+        .isInstanceOf(AuthorityStoreException.class)
+        .hasMessageContaining("authority file " + metadata() + " is owned by nobody");
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -198,7 +198,9 @@ class X509AuthorityTest {
     return Stream.of("", " ", "web example.org", "-web.example.org", "web-.example.org", "web..example.org",
         ".example.org", "web.example.org.", "web_1.example.org", "*.*.example.org", "web.*.example.org", "*",
         "*.", "a".repeat(64) + ".example.org", ("a".repeat(62) + ".").repeat(4) + "org", "wéb.example.org",
-        "web.example.org\n", "web.example.org\u0000", "spiffe://example.org/x", "web@example.org");
+        "web.example.org\n", "web.example.org\u0000", "spiffe://example.org/x", "web@example.org",
+        // Names the verifier refuses: an IP literal is not a DNS name, and a wildcard must leave two labels.
+        "8.8.8.8", "10.0.0.1", "web.example.123", "*.com", "*.org", "*.1.2", "w*.example.org");
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -209,10 +211,30 @@ class X509AuthorityTest {
   }
 
   @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"8.8.8.8", "*.com", "web.example.org.", "web_1.example.org"})
+  void issueWhenDnsNameInvalidThenMessageNamesIt(String name) {
+    assertThatThrownBy(() -> authority.issueX509Svid(WORKLOAD, null, List.of("ok.example.org", name)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + name + "'")
+        .hasMessageContaining("not a DNS name");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"8.8.8.8", "*.com", "192.168.0.1"})
+  void issueForCsrWhenDnsNameIsAnIpLiteralOrATopLevelWildcardThenIllegalArgumentException(String name) {
+    byte[] csr = csr(TestCertificates.ecKey(), "SHA256withECDSA", "CN=web", null);
+
+    assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, WORKLOAD, null, List.of(name)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name);
+  }
+
+  @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"localhost", "*.web.example.org", "a-b.example.org", "xn--bcher-kva.example",
-      "WEB.Example.ORG"})
-  void issueWhenDnsNameValidThenInTheLeaf(String name) throws Exception {
-    assertThat(names(authority.issueX509Svid(WORKLOAD, null, List.of(name)).leaf(), DNS)).containsExactly(name);
+      "WEB.Example.ORG", "*.example.org", "1.2.3.example", "8.8.8.8x", "0a.1b"})
+  void issueWhenDnsNameValidThenInTheLeafAndTheSvidVerifies(String name) throws Exception {
+    X509Svid svid = authority.issueX509Svid(WORKLOAD, null, List.of(name));
+
+    assertThat(names(svid.leaf(), DNS)).containsExactly(name);
+    assertThat(verifier(authority).verify(svid.chain()).spiffeId()).isEqualTo(WORKLOAD);
   }
 
   @Test

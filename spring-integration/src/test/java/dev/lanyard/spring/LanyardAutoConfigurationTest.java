@@ -138,6 +138,20 @@ class LanyardAutoConfigurationTest {
         .run(context -> assertFailure(context, "lanyard.authority.dir", "trust domain 'other.org'"));
   }
 
+  @Test
+  void authorityDirWhenWritableByOthersThenStartFailsNamingPropertyModeAndFix(@TempDir Path dir) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"),
+        "POSIX file system");
+    Path authorityDir = dir.resolve("a");
+    EmbeddedAuthority.newBuilder(TrustDomain.of("example.org")).directory(authorityDir).build();
+    Files.setPosixFilePermissions(authorityDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    web.withPropertyValues("lanyard.authority.dir=" + authorityDir)
+        .run(context -> assertFailure(context, "lanyard.authority.dir",
+            "authority directory " + authorityDir + " has mode 0777 (group/others may write): chmod 700 "
+                + authorityDir));
+  }
+
   @ParameterizedTest
   @CsvSource({"workload-api", "files"})
   void identitySourceWhenNotAvailableYetThenStartFailsNamingTheProperty(String source) {
