@@ -317,9 +317,11 @@ public final class TrustBundle {
     PublicKey publicKey = root.getPublicKey();
     List<Base64> chain = List.of(Base64.encode(encoded(root)));
     JWK jwk;
-    if (publicKey instanceof ECPublicKey) {
-      ECPublicKey ec = (ECPublicKey) publicKey;
-      jwk = new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec)
+    Curve curve = publicKey instanceof ECPublicKey ? Curve.forECParameterSpec(((ECPublicKey) publicKey).getParams())
+        : null;
+    if (curve != null) {
+      // A root on a curve JOSE has no name for (the JDK reads brainpool keys, say) falls through to x5c alone.
+      jwk = new ECKey.Builder(curve, (ECPublicKey) publicKey)
           .keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build();
     } else if (publicKey instanceof RSAPublicKey) {
       jwk = new RSAKey.Builder((RSAPublicKey) publicKey).keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build();
