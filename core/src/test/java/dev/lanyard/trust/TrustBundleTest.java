@@ -584,6 +584,39 @@ class TrustBundleTest {
     assertThat(again.skippedKeys()).isEmpty();
   }
 
+  /**
+   * Found by {@code TrustBundleFuzzTest}: an x509-svid root is imported as the JDK reads it, which does not check that
+   * an EC public key is a point of its curve; {@code toJson()} then threw Nimbus' IllegalStateException. Such a root
+   * is written with its {@code x5c} alone, and reads back equal.
+   */
+  @Test
+  void toJsonWhenRootKeyIsNotAPointOfItsCurveThenWrittenAndReadBackEqual() throws Exception {
+    byte[] der = selfSignedRoot(p256b, "off-curve root").getEncoded();
+    byte[] point = ((ECPublicKey) p256b.getPublic()).getEncoded();
+    int at = indexOf(der, Arrays.copyOfRange(point, point.length - 65, point.length));
+    assertThat(at).isPositive();
+    der[at + 64] ^= 0x01; // the last byte of y: the point is no longer on P-256
+    X509Certificate root = Certificates.parse(der);
+    String document = "{\"keys\":[{\"kty\":\"EC\",\"use\":\"x509-svid\",\"x5c\":[\""
+        + Base64.getEncoder().encodeToString(der) + "\"]}]}";
+    TrustBundle bundle = TrustBundle.parse(TD, document);
+    assertThat(bundle.x509Authorities()).containsExactly(root);
+
+    TrustBundle again = TrustBundle.parse(TD, bundle.toJson());
+
+    assertThat(again).isEqualTo(bundle);
+    assertThat(again.skippedKeys()).isEmpty();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void toJsonWritesSpiffeBundleMembers() throws ParseException {
     TrustBundle bundle = TrustBundle.newBuilder(TD)
