@@ -236,7 +236,8 @@ public final class Certificates {
       if (start < 0) {
         return blocks;
       }
-      int stop = text.indexOf(end, start);
+      // The END line is looked for after the BEGIN line: the two must not share their dashes.
+      int stop = text.indexOf(end, start + begin.length());
       if (stop < 0) {
         throw new IllegalArgumentException("a PEM " + label + " block has no END line");
       }

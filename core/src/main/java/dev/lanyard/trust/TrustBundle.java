@@ -318,21 +318,26 @@ public final class TrustBundle {
   private static Map<String, Object> x509Jwk(X509Certificate root) {
     PublicKey publicKey = root.getPublicKey();
     List<Base64> chain = List.of(Base64.encode(encoded(root)));
-    JWK jwk;
-    if (publicKey instanceof ECPublicKey) {
-      ECPublicKey ec = (ECPublicKey) publicKey;
-      jwk = new ECKey.Builder(Curve.forECParameterSpec(ec.getParams()), ec)
-          .keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build();
-    } else if (publicKey instanceof RSAPublicKey) {
-      jwk = new RSAKey.Builder((RSAPublicKey) publicKey).keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build();
-    } else {
-      Map<String, Object> raw = new LinkedHashMap<>();
-      raw.put("kty", publicKey.getAlgorithm());
-      raw.put("use", USE_X509);
-      raw.put("x5c", List.of(chain.get(0).toString()));
-      return raw;
+    try {
+      Curve curve = publicKey instanceof ECPublicKey ? Curve.forECParameterSpec(((ECPublicKey) publicKey).getParams())
+          : null;
+      if (curve != null) {
+        return new ECKey.Builder(curve, (ECPublicKey) publicKey)
+            .keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build().toJSONObject();
+      }
+      if (publicKey instanceof RSAPublicKey) {
+        return new RSAKey.Builder((RSAPublicKey) publicKey).keyUse(new KeyUse(USE_X509)).x509CertChain(chain).build()
+            .toJSONObject();
+      }
+    } catch (RuntimeException e) {
+      // Nimbus refuses keys it cannot describe (a point off its curve, say); the certificate in x5c says it all.
     }
-    return jwk.toJSONObject();
+    // Other key types, and EC keys on curves JOSE has no name for (the JDK reads brainpool keys): x5c alone.
+    Map<String, Object> raw = new LinkedHashMap<>();
+    raw.put("kty", publicKey.getAlgorithm());
+    raw.put("use", USE_X509);
+    raw.put("x5c", List.of(chain.get(0).toString()));
+    return raw;
   }
 
   private static byte[] encoded(X509Certificate certificate) {

@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Text;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
@@ -54,6 +55,7 @@ import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -622,6 +624,69 @@ class TrustBundleTest {
     assertThat(parsed.sequence()).hasValue(7);
     assertThat(parsed.refreshHint()).contains(Duration.ofSeconds(300));
     assertThat(parsed.skippedKeys()).isEmpty();
+  }
+
+  /**
+   * Found by {@code TrustBundleFuzzTest}: an x509-svid root whose EC key lies on a curve JOSE has no name for
+   * (brainpoolP256r1 here; the JDK reads such certificates) was imported, and {@code toJson()} then threw a
+   * NullPointerException from Nimbus. Such a root is written with its {@code x5c} alone, and reads back equal.
+   */
+  @Test
+  void toJsonWhenRootKeyIsOnACurveJoseDoesNotNameThenWrittenAndReadBackEqual() throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+    generator.initialize(new ECGenParameterSpec("brainpoolP256r1"));
+    KeyPair pair = generator.generateKeyPair();
+    X500Name name = new X500Name("O=Lanyard test,CN=brainpool root");
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.TEN,
+        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(1))), name, pair.getPublic());
+    builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    byte[] der = builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
+        .setProvider(new BouncyCastleProvider()).build(pair.getPrivate())).getEncoded();
+    X509Certificate root = Certificates.parse(der);
+    String document = "{\"keys\":[{\"kty\":\"EC\",\"use\":\"x509-svid\",\"x5c\":[\""
+        + Base64.getEncoder().encodeToString(der) + "\"]}]}";
+    TrustBundle bundle = TrustBundle.parse(TD, document);
+    assertThat(bundle.x509Authorities()).containsExactly(root);
+
+    TrustBundle again = TrustBundle.parse(TD, bundle.toJson());
+
+    assertThat(again).isEqualTo(bundle);
+    assertThat(again.x509Authorities()).containsExactly(root);
+    assertThat(again.skippedKeys()).isEmpty();
+  }
+
+  /**
+   * Found by {@code TrustBundleFuzzTest}: an x509-svid root is imported as the JDK reads it, which does not check that
+   * an EC public key is a point of its curve; {@code toJson()} then threw Nimbus' IllegalStateException. Such a root
+   * is written with its {@code x5c} alone, and reads back equal.
+   */
+  @Test
+  void toJsonWhenRootKeyIsNotAPointOfItsCurveThenWrittenAndReadBackEqual() throws Exception {
+    byte[] der = selfSignedRoot(p256b, "off-curve root").getEncoded();
+    byte[] point = ((ECPublicKey) p256b.getPublic()).getEncoded();
+    int at = indexOf(der, Arrays.copyOfRange(point, point.length - 65, point.length));
+    assertThat(at).isPositive();
+    der[at + 64] ^= 0x01; // the last byte of y: the point is no longer on P-256
+    X509Certificate root = Certificates.parse(der);
+    String document = "{\"keys\":[{\"kty\":\"EC\",\"use\":\"x509-svid\",\"x5c\":[\""
+        + Base64.getEncoder().encodeToString(der) + "\"]}]}";
+    TrustBundle bundle = TrustBundle.parse(TD, document);
+    assertThat(bundle.x509Authorities()).containsExactly(root);
+
+    TrustBundle again = TrustBundle.parse(TD, bundle.toJson());
+
+    assertThat(again).isEqualTo(bundle);
+    assertThat(again.skippedKeys()).isEmpty();
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   @Test
