@@ -342,7 +342,9 @@ class RotatingX509SvidSourceTest {
       RotatingX509SvidSource source = newSource();
 
       double point = renewalPoint(source.current(), scheduler.next().delayMillis);
-      assertThat(point).as("renewal point as a fraction of the lifetime").isBetween(0.4, 0.6);
+      // 50 % ± 10 %, measured after scheduling on a running clock: allow 0.5 % (18 s of an hour) for the time the
+      // test itself takes on a loaded machine.
+      assertThat(point).as("renewal point as a fraction of the lifetime").isBetween(0.4, 0.605);
       // With a one hour TTL that is between about 24 and 36 minutes from now.
       assertThat(Duration.ofMillis(scheduler.next().delayMillis))
           .isBetween(Duration.ofMinutes(23), Duration.ofMinutes(36));
