@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * name loops, impostors copying names and key identifiers) answer fast. Each complete candidate path is handed to a
  * {@link PathCheck}; the first it accepts is the answer.
  *
- * <p>Not thread-safe per search; the static entry point keeps each search's state on its own.
+ * <p>Thread-safe: {@link #build} is static and each call searches with an instance of its own.
  */
 final class PathBuilder {
   /** Most certificates in one path, anchor excluded. */
