@@ -59,7 +59,7 @@ final class DefaultX509SvidVerifier implements X509SvidVerifier {
       throw new X509SvidRejectedException(Reason.NOT_YET_VALID,
           "the leaf is not valid before " + leaf.getNotBefore().toInstant());
     }
-    PathValidator.Result result = PathValidator.validate(leaf, chain.subList(1, chain.size()),
+    ValidatedPath result = PathValidator.validate(leaf, chain.subList(1, chain.size()),
         bundle.x509Authorities(), now);
     return new VerifiedX509Svid(id, result.path, result.anchor);
   }

@@ -94,7 +94,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       {@code has-crl} case that must fail but is not in that list runs too, so a CRL case failing for a path reason
  *       still has to fail here.</li>
  *   <li>{@link Skip#MAX_CHAIN_DEPTH}: a {@code max_chain_depth} below Lanyard's own fixed limit
- *       ({@link PathValidator#MAX_DEPTH} certificates). The depth limit is a property of the verifier, not something a
+ *       ({@link PathBuilder#MAX_DEPTH} certificates). The depth limit is a property of the verifier, not something a
  *       caller passes per verification, so such a case cannot be expressed. A case whose depth limit is at least
  *       Lanyard's runs, Lanyard's limit being the tighter one.</li>
  *   <li>{@link Skip#PROFILE_CONFLICT}: a case whose expectation contradicts the profile Lanyard implements and another
@@ -198,7 +198,7 @@ class X509LimboTest {
       if (features.contains("has-crl") && mustFail() && CRL_CAUSED_FAILURES.containsKey(id)) {
         return Optional.of(Skip.REVOCATION);
       }
-      if (maxChainDepth != null && maxChainDepth < PathValidator.MAX_DEPTH) {
+      if (maxChainDepth != null && maxChainDepth < PathBuilder.MAX_DEPTH) {
         return Optional.of(Skip.MAX_CHAIN_DEPTH);
       }
       if (PROFILE_CONFLICTS.containsKey(id)) {
@@ -214,7 +214,7 @@ class X509LimboTest {
         case REVOCATION:
           return "fails because of its CRL (" + CRL_CAUSED_FAILURES.get(id) + "); Lanyard does no X.509 revocation";
         case MAX_CHAIN_DEPTH:
-          return "max_chain_depth " + maxChainDepth + " is below Lanyard's fixed limit of " + PathValidator.MAX_DEPTH;
+          return "max_chain_depth " + maxChainDepth + " is below Lanyard's fixed limit of " + PathBuilder.MAX_DEPTH;
         case PROFILE_CONFLICT:
           return PROFILE_CONFLICTS.get(id);
         default:

@@ -541,7 +541,7 @@ class X509SvidVerifierTest {
   /**
    * The same, but the impostors also copy the good intermediate's SKI, so names and key identifiers match all nine:
    * the builder checks each candidate's signature over the leaf before going deeper (at most
-   * {@link PathValidator#MAX_SIGNATURE_CHECKS} checks), so impostors are dropped cheaply and the valid path is found
+   * {@link PathBuilder#MAX_SIGNATURE_CHECKS} checks), so impostors are dropped cheaply and the valid path is found
    * wherever it stands, fast. (Go's crypto/x509 allows 100 signature checks per chain.)
    */
   @Test
