@@ -93,8 +93,6 @@ public final class LanyardFilter implements Filter {
    */
   public static final String ALLOW_INSECURE_HTTP_BUNDLE = "allow-insecure-http-bundle";
 
-  /** The audit reason of a request refused because its raw path is not in normal form. */
-  static final String NON_NORMALIZED_PATH = InboundAudit.NON_NORMALIZED_PATH;
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
   private volatile @Nullable Engine engine;
