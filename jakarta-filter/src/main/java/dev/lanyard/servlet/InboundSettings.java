@@ -274,10 +274,18 @@ public final class InboundSettings {
       return this;
     }
 
-    /** Where the bundle comes from, as written: a file, a resource, or an http(s) URL. Optional. */
+    /**
+     * Where the bundle comes from, as written: a file, a resource, or an http(s) URL. Optional.
+     *
+     * @throws InvalidSettingException when blank
+     */
     public Builder bundle(String location) {
       unset(this.bundle, Setting.BUNDLE);
-      this.bundle = Objects.requireNonNull(location, "location");
+      Objects.requireNonNull(location, "location");
+      if (location.isBlank()) {
+        throw new InvalidSettingException(Setting.BUNDLE, "must not be blank", null);
+      }
+      this.bundle = location;
       return this;
     }
 

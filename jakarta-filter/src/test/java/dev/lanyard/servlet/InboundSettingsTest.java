@@ -103,11 +103,14 @@ class InboundSettingsTest {
   }
 
   @Test
-  void buildWhenRequiredMissingOrAudienceBlankThenRefused() {
+  void buildWhenRequiredMissingOrAudienceOrBundleBlankThenRefused() {
     assertThatThrownBy(() -> InboundSettings.newBuilder().trustDomain(TD).build())
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> InboundSettings.newBuilder().audience("a").build())
         .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> minimal().bundle(" "))
+        .isInstanceOfSatisfying(InvalidSettingException.class,
+            e -> assertThat(e.setting()).isEqualTo(Setting.BUNDLE));
     assertThatThrownBy(() -> InboundSettings.newBuilder().audience(" "))
         .isInstanceOfSatisfying(InvalidSettingException.class,
             e -> assertThat(e.setting()).isEqualTo(Setting.AUDIENCE));
