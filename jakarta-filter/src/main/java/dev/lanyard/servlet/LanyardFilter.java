@@ -1,26 +1,18 @@
 package dev.lanyard.servlet;
 
-import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
-import dev.lanyard.internal.Durations;
 import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
-import dev.lanyard.jwt.VerifiedJwtSvid;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Challenge;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
-import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.spiffe.TrustDomain;
-import dev.lanyard.tls.PeerIdentity;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
-import dev.lanyard.trust.FileBundleSource;
-import dev.lanyard.trust.HttpBundleSource;
 import dev.lanyard.trust.RevocationList;
-import dev.lanyard.x509.VerifiedX509Svid;
 import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
 import jakarta.servlet.DispatcherType;
@@ -31,22 +23,14 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.Principal;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Enumeration;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * keeps the old policy and logs an error), {@code max-token-lifetime} (default 1h, at most 24h), {@code clock-skew}
  * (default 30s, at most 5m), {@value #ALLOW_INSECURE_HTTP_BUNDLE} (INSECURE, default false: {@code true} accepts a
  * cleartext {@code http://} bundle URL, for tests only, with a WARN at start) and {@value #ALLOW_UNNORMALIZED_PATHS}
- * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}).
+ * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}). Defaults and
+ * bounds are those of {@link InboundSettings}.
+ *
+ * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
  */
 public final class LanyardFilter implements Filter {
   /** The request attribute holding the verified {@link Caller}. */
@@ -106,16 +93,9 @@ public final class LanyardFilter implements Filter {
    */
   public static final String ALLOW_INSECURE_HTTP_BUNDLE = "allow-insecure-http-bundle";
 
-  static final Duration DEFAULT_MAX_TOKEN_LIFETIME = Duration.ofHours(1);
-  static final Duration MAX_MAX_TOKEN_LIFETIME = Duration.ofHours(24);
-  static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
-  /** The audit reason of a request refused because its raw path is not in normal form. */
-  static final String NON_NORMALIZED_PATH = "NON_NORMALIZED_PATH";
-  private static final String CLIENT_CERTIFICATE_ATTRIBUTE = "jakarta.servlet.request.X509Certificate";
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
-  private static final long UNAVAILABLE_WARNING_PERIOD = TimeUnit.SECONDS.toNanos(10);
 
-  private volatile Engine engine;
+  private volatile @Nullable Engine engine;
 
   /** For {@code web.xml}: configured from init-params in {@link #init(FilterConfig)}. */
   public LanyardFilter() {}
@@ -135,8 +115,8 @@ public final class LanyardFilter implements Filter {
       return;
     }
     try {
-      engine = Engine.fromInitParams(config);
-    } catch (InitParamException e) {
+      engine = InitParams.engine(config);
+    } catch (InitParams.InitParamException e) {
       throw new ServletException("Lanyard filter '" + config.getFilterName() + "': " + e.getMessage());
     }
   }
@@ -162,258 +142,99 @@ public final class LanyardFilter implements Filter {
     }
   }
 
-  /** A configuration error naming the init-param. */
-  private static final class InitParamException extends Exception {
-    private static final long serialVersionUID = 1L;
+  /**
+   * The configured machinery, coordinating one request: path check, credential resolution
+   * ({@link CredentialResolver}), authentication ({@link Authenticator}), authorization (the policy, here), refusals
+   * ({@link EntryPoint}) and audit ({@link InboundAudit}).
+   */
+  static final class Engine {
+    private final Authenticator authenticator;
+    private final Supplier<Policy> policy;
+    private final EntryPoint entryPoint;
+    private final InboundAudit audit;
+    private final boolean allowUnnormalizedPaths;
+    private final AutoCloseable closeable;
 
-    InitParamException(String param, String problem) {
-      super("init-param '" + param + "': " + problem, null, false, false);
-    }
-  }
-
-  /** The configured machinery. */
-  private static final class Engine {
-    final String realm;
-    final JwtSvidVerifier jwtVerifier;
-    final X509SvidVerifier x509Verifier;
-    final Supplier<Policy> policy;
-    final Clock clock;
-    final AuditSink audit;
-    final boolean allowUnnormalizedPaths;
-    final AutoCloseable closeable;
-    /** When the last "bundle unavailable" warning was logged (System.nanoTime), so an outage logs once per period. */
-    private final AtomicLong lastUnavailableWarning = new AtomicLong(System.nanoTime() - UNAVAILABLE_WARNING_PERIOD);
-    private final AtomicLong unavailableSinceWarning = new AtomicLong();
-
-    Engine(String realm, JwtSvidVerifier jwtVerifier, X509SvidVerifier x509Verifier, Supplier<Policy> policy,
-        Clock clock, AuditSink audit, boolean allowUnnormalizedPaths, AutoCloseable closeable) {
-      this.realm = realm;
-      this.jwtVerifier = jwtVerifier;
-      this.x509Verifier = x509Verifier;
+    Engine(Authenticator authenticator, Supplier<Policy> policy, EntryPoint entryPoint, InboundAudit audit,
+        boolean allowUnnormalizedPaths, AutoCloseable closeable) {
+      this.authenticator = authenticator;
       this.policy = policy;
-      this.clock = clock;
+      this.entryPoint = entryPoint;
       this.audit = audit;
       this.allowUnnormalizedPaths = allowUnnormalizedPaths;
       this.closeable = closeable;
-    }
-
-    static Engine fromInitParams(FilterConfig config) throws InitParamException {
-      TrustDomain trustDomain;
-      try {
-        trustDomain = TrustDomain.of(required(config, TRUST_DOMAIN));
-      } catch (IllegalArgumentException e) {
-        throw new InitParamException(TRUST_DOMAIN, e.getMessage());
-      }
-      String audience = required(config, AUDIENCE);
-      Duration maxLifetime = duration(config, MAX_TOKEN_LIFETIME, DEFAULT_MAX_TOKEN_LIFETIME);
-      if (maxLifetime.isZero() || maxLifetime.compareTo(MAX_MAX_TOKEN_LIFETIME) > 0) {
-        throw new InitParamException(MAX_TOKEN_LIFETIME, "must be more than 0 and at most 24h");
-      }
-      Duration skew = duration(config, CLOCK_SKEW, DEFAULT_CLOCK_SKEW);
-      if (skew.compareTo(JwtSvidVerifier.Builder.MAX_CLOCK_SKEW) > 0) {
-        throw new InitParamException(CLOCK_SKEW, "must be at most 5m");
-      }
-      String bundle = required(config, BUNDLE);
-      boolean allowInsecureHttp = flag(config, ALLOW_INSECURE_HTTP_BUNDLE);
-      BundleSource bundleSource;
-      AutoCloseable closeable = () -> { };
-      try {
-        String lower = bundle.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("https://") || lower.startsWith("http://")) {
-          if (lower.startsWith("http://") && !allowInsecureHttp) {
-            throw new InitParamException(BUNDLE, "'" + bundle + "' is cleartext http: bundles must come over https "
-                + "(init-param '" + ALLOW_INSECURE_HTTP_BUNDLE + "' set to true allows http, for tests only)");
-          }
-          HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle));
-          if (allowInsecureHttp) {
-            builder.allowInsecureHttp();
-          }
-          HttpBundleSource http = builder.build();
-          bundleSource = http;
-          closeable = http;
-        } else {
-          bundleSource = FileBundleSource.of(trustDomain, resolve(config, bundle));
-        }
-      } catch (RuntimeException e) {
-        throw new InitParamException(BUNDLE, e.getMessage());
-      }
-      PolicyFile policyFile;
-      try {
-        policyFile = PolicyFile.watch(resolve(config, required(config, POLICY)));
-      } catch (PolicyException e) {
-        throw new InitParamException(POLICY, e.getMessage());
-      }
-      Builder builder = new Builder().trustDomain(trustDomain).audience(audience).bundleSource(bundleSource)
-          .policyFile(policyFile).maxTokenLifetime(maxLifetime).clockSkew(skew);
-      if (flag(config, ALLOW_UNNORMALIZED_PATHS)) {
-        builder.allowUnnormalizedPaths();
-      }
-      return builder.engine(closeable);
-    }
-
-    private static String required(FilterConfig config, String name) throws InitParamException {
-      String value = config.getInitParameter(name);
-      if (value == null || value.isBlank()) {
-        throw new InitParamException(name, "is required");
-      }
-      return value.strip();
-    }
-
-    private static boolean flag(FilterConfig config, String name) throws InitParamException {
-      String value = config.getInitParameter(name);
-      if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("false")) {
-        return false;
-      }
-      if (value.strip().equalsIgnoreCase("true")) {
-        return true;
-      }
-      throw new InitParamException(name, "must be true or false");
-    }
-
-    private static Duration duration(FilterConfig config, String name, Duration fallback)
-        throws InitParamException {
-      String value = config.getInitParameter(name);
-      if (value == null || value.isBlank()) {
-        return fallback;
-      }
-      try {
-        return Durations.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new InitParamException(name, e.getMessage());
-      }
-    }
-
-    /** A path as given, or under the web application's root (e.g. {@code /WEB-INF/policy.txt}). */
-    private static Path resolve(FilterConfig config, String value) {
-      Path direct = Path.of(value);
-      if (Files.exists(direct)) {
-        return direct;
-      }
-      String real = config.getServletContext() == null ? null : config.getServletContext().getRealPath(value);
-      return real != null && Files.exists(Path.of(real)) ? Path.of(real) : direct;
     }
 
     void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws IOException, ServletException {
       String method = request.getMethod();
       if (!allowUnnormalizedPaths && !hasNormalPath(request)) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST)
-            .request(method, request.getRequestURI()).reason(NON_NORMALIZED_PATH));
-        respond(response, Challenge.nonNormalizedPath());
+        audit.nonNormalizedPath(method, request.getRequestURI());
+        entryPoint.nonNormalizedPath(response);
         return;
       }
       String path = pathOf(request);
       Policy current = policy.get();
       if (current.isPublic(method, path)) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.PUBLIC).request(method, path));
+        audit.publicPath(method, path);
         chain.doFilter(request, response);
         return;
       }
-      String token;
-      try {
-        token = bearerToken(request);
-      } catch (IllegalStateException twoHeaders) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST).request(method, path)
-            .reason("MULTIPLE_AUTHORIZATION_HEADERS"));
-        respond(response, Challenge.invalidRequest("Send exactly one Authorization header"));
-        return;
-      }
-      X509Certificate[] certificates = clientCertificates(request);
-      if (token == null && certificates == null) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAUTHENTICATED).request(method, path));
-        respond(response, Challenge.unauthenticated(realm));
-        return;
-      }
-      Caller caller;
-      try {
-        caller = authenticate(token, certificates);
-      } catch (JwtSvidRejectedException e) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.REJECTED).request(method, path)
-            .reason(e.reason().name()));
-        rejected(response, e.reason().description());
-        return;
-      } catch (X509SvidRejectedException e) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.REJECTED).request(method, path)
-            .reason(e.reason().name()));
-        rejected(response, e.reason().description());
-        return;
-      } catch (MismatchException e) {
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.REJECTED).request(method, path)
-            .caller(e.tokenSubject, true).reason("SUBJECT_MISMATCH"));
-        rejected(response, "The token's subject does not match the client certificate");
-        return;
-      } catch (BundleUnavailableException e) {
-        unavailableWarning(e);
-        record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAVAILABLE).request(method, path)
-            .reason("BUNDLE_UNAVAILABLE"));
-        respond(response, Challenge.unavailable());
+      Caller caller = authenticate(request, response, method, path);
+      if (caller == null) {
         return;
       }
       Decision decision = current.decide(method, path, caller);
       String rule = decision.rule().map(r -> r.source() + ":" + r.line()).orElse(null);
       switch (decision.outcome()) {
         case ALLOWED:
-          record(callerEvent(AuditEvent.Decision.ALLOWED, caller, method, path, rule));
+          audit.allowed(caller, method, path, rule);
           request.setAttribute(CALLER_ATTRIBUTE, caller);
           chain.doFilter(new AuthenticatedRequest(request, caller), response);
           return;
         case INSUFFICIENT_SCOPE:
-          record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, caller, method, path, rule)
-              .reason("missing " + String.join(" ", decision.missingScopes())));
-          respond(response, Challenge.insufficientScope(decision.missingScopes()));
+          audit.insufficientScope(caller, method, path, rule, decision.missingScopes());
+          entryPoint.insufficientScope(response, decision.missingScopes());
           return;
         default:
-          record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, rule)
-              .reason("NO_RULE_ALLOWS_CALLER"));
-          respond(response, Challenge.forbidden());
+          audit.denied(caller, method, path, rule);
+          entryPoint.forbidden(response);
       }
     }
 
-    private AuditEvent.Builder callerEvent(AuditEvent.Decision decision, Caller caller, String method, String path,
-        String rule) {
-      return AuditEvent.newBuilder(clock.instant(), decision).request(method, path)
-          .caller(caller.id().toString(), true).tokenId(caller.tokenId().orElse(null)).rule(rule);
-    }
-
-    private Caller authenticate(String token, X509Certificate[] certificates)
-        throws JwtSvidRejectedException, X509SvidRejectedException, MismatchException {
-      VerifiedJwtSvid jwt = token == null ? null : jwtVerifier.verify(token);
-      VerifiedX509Svid x509 = certificates == null ? null : PeerIdentity.of(certificates, x509Verifier);
-      if (jwt != null && x509 != null) {
-        if (!jwt.subject().equals(x509.spiffeId())) {
-          throw new MismatchException(jwt.subject().toString());
-        }
-        return new Caller(jwt.subject(), jwt.scopes(), Caller.CredentialType.JWT_SVID_AND_X509_SVID,
-            jwt.tokenId().orElse(null));
-      }
-      if (jwt != null) {
-        return new Caller(jwt.subject(), jwt.scopes(), Caller.CredentialType.JWT_SVID, jwt.tokenId().orElse(null));
-      }
-      return new Caller(x509.spiffeId(), java.util.Set.of(), Caller.CredentialType.X509_SVID, null);
-    }
-
-    private void rejected(HttpServletResponse response, String description) throws IOException {
-      respond(response, Challenge.invalidToken(description));
-    }
-
-    private void record(AuditEvent.Builder event) {
+    /** The verified caller, or null when the request was refused (the refusal written and audited). */
+    private @Nullable Caller authenticate(HttpServletRequest request, HttpServletResponse response, String method,
+        String path) throws IOException {
+      String token;
       try {
-        audit.record(event.build());
-      } catch (RuntimeException e) {
-        LOG.warn("the audit sink failed: {}", e.toString());
+        token = CredentialResolver.bearerToken(request);
+      } catch (IllegalStateException twoHeaders) {
+        audit.multipleAuthorizationHeaders(method, path);
+        entryPoint.multipleAuthorizationHeaders(response);
+        return null;
       }
-    }
-
-    /** Logs a bundle outage at WARN at most once per {@link #UNAVAILABLE_WARNING_PERIOD}, counting the rest. */
-    private void unavailableWarning(BundleUnavailableException e) {
-      long suppressed = unavailableSinceWarning.incrementAndGet() - 1;
-      long last = lastUnavailableWarning.get();
-      long now = System.nanoTime();
-      if (now - last >= UNAVAILABLE_WARNING_PERIOD && lastUnavailableWarning.compareAndSet(last, now)) {
-        unavailableSinceWarning.set(0);
-        LOG.warn("trust bundle unavailable, answering 503 ({} more such requests since the last warning): {}",
-            suppressed, e.getMessage());
+      X509Certificate[] certificates = CredentialResolver.clientCertificates(request);
+      if (token == null && certificates == null) {
+        audit.unauthenticated(method, path);
+        entryPoint.unauthenticated(response);
+        return null;
       }
+      try {
+        return authenticator.authenticate(token, certificates);
+      } catch (JwtSvidRejectedException e) {
+        audit.rejected(method, path, e.reason().name());
+        entryPoint.rejected(response, e.reason().description());
+      } catch (X509SvidRejectedException e) {
+        audit.rejected(method, path, e.reason().name());
+        entryPoint.rejected(response, e.reason().description());
+      } catch (Authenticator.SubjectMismatchException e) {
+        audit.subjectMismatch(method, path, e.tokenSubject());
+        entryPoint.subjectMismatch(response);
+      } catch (BundleUnavailableException e) {
+        audit.unavailable(method, path, e);
+        entryPoint.unavailable(response);
+      }
+      return null;
     }
 
     void close() {
@@ -422,17 +243,6 @@ public final class LanyardFilter implements Filter {
       } catch (Exception e) {
         LOG.debug("closing the bundle source failed: {}", e.toString());
       }
-    }
-  }
-
-  /** Two credentials naming different SPIFFE IDs. */
-  private static final class MismatchException extends Exception {
-    private static final long serialVersionUID = 1L;
-    final String tokenSubject;
-
-    MismatchException(String tokenSubject) {
-      super("subject mismatch", null, false, false);
-      this.tokenSubject = tokenSubject;
     }
   }
 
@@ -471,34 +281,6 @@ public final class LanyardFilter implements Filter {
     return RequestPaths.decodesTo(uri, from, request.getServletPath(), request.getPathInfo());
   }
 
-  /**
-   * The bearer token of the one Authorization header, or null when there is none or it is not a Bearer credential.
-   *
-   * @throws IllegalStateException when the request has more than one Authorization header
-   */
-  static String bearerToken(HttpServletRequest request) {
-    Enumeration<String> headers = request.getHeaders("Authorization");
-    if (headers == null || !headers.hasMoreElements()) {
-      return null;
-    }
-    String value = headers.nextElement();
-    if (headers.hasMoreElements()) {
-      throw new IllegalStateException("more than one Authorization header");
-    }
-    if (value == null || value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    return value.substring(7).strip();
-  }
-
-  private static X509Certificate[] clientCertificates(HttpServletRequest request) {
-    Object attribute = request.getAttribute(CLIENT_CERTIFICATE_ATTRIBUTE);
-    if (attribute instanceof X509Certificate[] && ((X509Certificate[]) attribute).length > 0) {
-      return (X509Certificate[]) attribute;
-    }
-    return null;
-  }
-
   /** Writes a refusal: status, challenge, no-store, and the small JSON body. Public for other adapters. */
   public static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
     response.resetBuffer();
@@ -512,68 +294,28 @@ public final class LanyardFilter implements Filter {
     response.getOutputStream().write(body);
   }
 
-  /** The request as the application sees it after authentication. */
-  private static final class AuthenticatedRequest extends HttpServletRequestWrapper {
-    private final Caller caller;
-    private final Principal principal;
-
-    AuthenticatedRequest(HttpServletRequest request, Caller caller) {
-      super(request);
-      this.caller = caller;
-      String name = caller.id().toString();
-      this.principal = new Principal() {
-        @Override
-        public String getName() {
-          return name;
-        }
-
-        @Override
-        public String toString() {
-          return name;
-        }
-      };
-    }
-
-    @Override
-    public Principal getUserPrincipal() {
-      return principal;
-    }
-
-    @Override
-    public String getRemoteUser() {
-      return principal.getName();
-    }
-
-    @Override
-    public String getAuthType() {
-      return caller.credentialType() == Caller.CredentialType.X509_SVID ? CLIENT_CERT_AUTH : "BEARER";
-    }
-
-    @Override
-    public boolean isUserInRole(String role) {
-      return false;
-    }
-  }
-
   /**
    * Builds a {@link LanyardFilter} from core objects, for embedded containers and frameworks. Required: trust domain,
-   * audience, bundle source, and a policy (fixed, a watched file, or any supplier).
+   * audience, bundle source, and a policy (fixed, a watched file, or any supplier). Defaults and bounds are those of
+   * {@link InboundSettings}.
+   *
+   * <p>Not thread-safe.
    */
   public static final class Builder {
-    private TrustDomain trustDomain;
-    private String audience;
-    private BundleSource bundleSource;
-    private Supplier<Policy> policy;
-    private Duration maxTokenLifetime = DEFAULT_MAX_TOKEN_LIFETIME;
-    private Duration clockSkew = DEFAULT_CLOCK_SKEW;
+    private @Nullable TrustDomain trustDomain;
+    private @Nullable String audience;
+    private @Nullable BundleSource bundleSource;
+    private @Nullable Supplier<Policy> policy;
+    private Duration maxTokenLifetime = InboundSettings.DEFAULT_MAX_TOKEN_LIFETIME;
+    private Duration clockSkew = InboundSettings.DEFAULT_CLOCK_SKEW;
     private Clock clock = Clock.systemUTC();
-    private RevocationList revocations;
+    private @Nullable RevocationList revocations;
     private AuditSink audit = AuditSink.slf4j();
     private boolean allowUnnormalizedPaths;
 
     private Builder() {}
 
-    private static void unset(Object current, String what) {
+    private static void unset(@Nullable Object current, String what) {
       if (current != null) {
         throw new IllegalStateException(what + " was already set");
       }
@@ -624,22 +366,13 @@ public final class LanyardFilter implements Filter {
 
     /** The longest token lifetime accepted (default 1 h, at most 24 h). */
     public Builder maxTokenLifetime(Duration maxTokenLifetime) {
-      Objects.requireNonNull(maxTokenLifetime, "maxTokenLifetime");
-      if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero()
-          || maxTokenLifetime.compareTo(MAX_MAX_TOKEN_LIFETIME) > 0) {
-        throw new IllegalArgumentException("maximum token lifetime must be more than 0 and at most 24h");
-      }
-      this.maxTokenLifetime = maxTokenLifetime;
+      this.maxTokenLifetime = InboundSettings.checkMaxTokenLifetime(maxTokenLifetime);
       return this;
     }
 
     /** The allowed clock skew (default 30 s, at most 5 min). */
     public Builder clockSkew(Duration clockSkew) {
-      Objects.requireNonNull(clockSkew, "clockSkew");
-      if (clockSkew.isNegative() || clockSkew.compareTo(JwtSvidVerifier.Builder.MAX_CLOCK_SKEW) > 0) {
-        throw new IllegalArgumentException("clock skew must be between 0 and 5m");
-      }
-      this.clockSkew = clockSkew;
+      this.clockSkew = InboundSettings.checkClockSkew(clockSkew);
       return this;
     }
 
@@ -702,8 +435,8 @@ public final class LanyardFilter implements Filter {
             + "container's normalised path, which frameworks routing on the raw request URI may not serve",
             ALLOW_UNNORMALIZED_PATHS);
       }
-      return new Engine(trustDomain.name(), jwt.build(), x509, policy, clock, audit, allowUnnormalizedPaths,
-          closeable);
+      return new Engine(new Authenticator(jwt.build(), x509), policy, new EntryPoint(trustDomain.name()),
+          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable);
     }
   }
 }

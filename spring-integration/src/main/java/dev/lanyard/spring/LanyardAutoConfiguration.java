@@ -81,9 +81,10 @@ public final class LanyardAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  BundleSource lanyardBundleSource(LanyardSettings settings, LanyardIdentity identity) {
+  BundleSource lanyardBundleSource(LanyardSettings settings, LanyardIdentity identity,
+      ResourceLoader resourceLoader) {
     settings.checkIdentity(identity);
-    return settings.bundleSource(identity);
+    return LanyardSources.bundleSource(settings, identity, resourceLoader);
   }
 
   @Bean
@@ -128,13 +129,13 @@ public final class LanyardAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     EmbeddedAuthority lanyardEmbeddedAuthority(LanyardSettings settings) {
-      return settings.embeddedAuthority();
+      return LanyardSources.embeddedAuthority(settings);
     }
 
     @Bean
     @ConditionalOnMissingBean
     LanyardIdentity lanyardIdentity(LanyardSettings settings, EmbeddedAuthority authority) {
-      return settings.embeddedIdentity(authority);
+      return LanyardSources.embeddedIdentity(settings, authority);
     }
   }
 

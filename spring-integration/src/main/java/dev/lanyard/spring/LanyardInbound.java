@@ -8,7 +8,10 @@ import java.time.Clock;
 /**
  * Inbound verification as configured: the servlet filter (verification and policy, with the outcome table of
  * {@link LanyardFilter}), the realm of challenges, and the audit sink, shared by the plain servlet registration and
- * the Spring Security bridge.
+ * the Spring Security bridge. The filter is built from the same {@code InboundSettings} the servlet filter's init-params
+ * map onto.
+ *
+ * <p>Thread-safe: immutable.
  */
 final class LanyardInbound {
   private final LanyardFilter filter;
@@ -29,20 +32,13 @@ final class LanyardInbound {
   static LanyardInbound create(LanyardSettings settings, BundleSource bundles, LanyardIdentity identity,
       AuditSink audit) {
     Clock clock = Clock.systemUTC();
-    LanyardFilter.Builder builder = LanyardFilter.newBuilder()
-        .trustDomain(settings.trustDomain())
-        .audience(settings.audience())
+    LanyardFilter.Builder builder = settings.inbound().newFilterBuilder()
         .bundleSource(bundles)
         .policySupplier(settings.policy().supplier())
-        .maxTokenLifetime(settings.maxTokenLifetime())
-        .clockSkew(settings.clockSkew())
         .clock(clock)
         .auditSink(audit);
     identity.revocations().ifPresent(builder::revocations);
-    if (settings.allowUnnormalizedPaths()) {
-      builder.allowUnnormalizedPaths();
-    }
-    return new LanyardInbound(builder.build(), settings.trustDomain().name(), audit, clock,
+    return new LanyardInbound(builder.build(), settings.inbound().realm(), audit, clock,
         settings.allowUnnormalizedPaths());
   }
 

@@ -1,5 +1,6 @@
 package dev.lanyard.spring;
 
+import dev.lanyard.servlet.InboundSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,11 +42,11 @@ public class LanyardProperties {
    */
   private boolean allowInsecureHttpBundle;
 
-  /** The longest lifetime of an inbound token that is accepted (more than 0, at most 24h). */
-  private Duration maxTokenLifetime = Duration.ofHours(1);
+  /** The longest lifetime of an inbound token that is accepted (default 1h; more than 0, at most 24h). */
+  private Duration maxTokenLifetime = InboundSettings.DEFAULT_MAX_TOKEN_LIFETIME;
 
-  /** The clock skew allowed when checking the times in inbound tokens (at most 5m). */
-  private Duration clockSkew = Duration.ofSeconds(30);
+  /** The clock skew allowed when checking the times in inbound tokens (default 30s, at most 5m). */
+  private Duration clockSkew = InboundSettings.DEFAULT_CLOCK_SKEW;
 
   /**
    * Whether to let inbound requests through whose raw path is not in normal form (dot segments such as

@@ -1,0 +1,71 @@
+package dev.lanyard.servlet;
+
+import dev.lanyard.policy.Challenge;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Writes the filter's refusals: 400 for a raw path not in normal form or two Authorization headers, 401 with a
+ * {@code Bearer} challenge for a missing or refused credential, 403 (with {@code insufficient_scope} when scopes are
+ * missing), 503 when the trust bundle is unavailable. Every response goes through {@link LanyardFilter#respond}: no
+ * stack trace, no token text.
+ *
+ * <p>Thread-safe: immutable.
+ */
+final class EntryPoint {
+  static final String SUBJECT_MISMATCH_DESCRIPTION = "The token's subject does not match the client certificate";
+  static final String MULTIPLE_AUTHORIZATION_HEADERS_DESCRIPTION = "Send exactly one Authorization header";
+
+  private final String realm;
+
+  /** @param realm the realm of {@code Bearer} challenges: the trust domain's name */
+  EntryPoint(String realm) {
+    this.realm = realm;
+  }
+
+  /** 400: the raw request path is not in normal form. */
+  void nonNormalizedPath(HttpServletResponse response) throws IOException {
+    LanyardFilter.respond(response, Challenge.nonNormalizedPath());
+  }
+
+  /** 400 {@code invalid_request}: more than one Authorization header. */
+  void multipleAuthorizationHeaders(HttpServletResponse response) throws IOException {
+    LanyardFilter.respond(response, Challenge.invalidRequest(MULTIPLE_AUTHORIZATION_HEADERS_DESCRIPTION));
+  }
+
+  /** 401 {@code Bearer realm="<trust domain>"}: no credential. */
+  void unauthenticated(HttpServletResponse response) throws IOException {
+    LanyardFilter.respond(response, Challenge.unauthenticated(realm));
+  }
+
+  /** 401 {@code invalid_token} with the fixed description of the rejection reason. */
+  void rejected(HttpServletResponse response, String description) throws IOException {
+    LanyardFilter.respond(response, Challenge.invalidToken(description));
+  }
+
+  /** 401 {@code invalid_token}: token and client certificate name different SPIFFE IDs. */
+  void subjectMismatch(HttpServletResponse response) throws IOException {
+    rejected(response, SUBJECT_MISMATCH_DESCRIPTION);
+  }
+
+  /** 503: the trust bundle is unavailable beyond its bound. */
+  void unavailable(HttpServletResponse response) throws IOException {
+    LanyardFilter.respond(response, Challenge.unavailable());
+  }
+
+  /** 403 {@code insufficient_scope} naming the missing scopes. */
+  void insufficientScope(HttpServletResponse response, List<String> missing) throws IOException {
+    LanyardFilter.respond(response, Challenge.insufficientScope(missing));
+  }
+
+  /** 403 without a challenge: no rule allows the caller. */
+  void forbidden(HttpServletResponse response) throws IOException {
+    LanyardFilter.respond(response, Challenge.forbidden());
+  }
+
+  @Override
+  public String toString() {
+    return "EntryPoint[" + realm + "]";
+  }
+}

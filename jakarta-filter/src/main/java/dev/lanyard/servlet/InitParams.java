@@ -1,0 +1,169 @@
+package dev.lanyard.servlet;
+
+import dev.lanyard.internal.Durations;
+import dev.lanyard.policy.PolicyException;
+import dev.lanyard.policy.PolicyFile;
+import dev.lanyard.servlet.InboundSettings.InvalidSettingException;
+import dev.lanyard.servlet.InboundSettings.Setting;
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.FileBundleSource;
+import dev.lanyard.trust.HttpBundleSource;
+import jakarta.servlet.FilterConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps the filter's {@code web.xml} init-params onto {@link InboundSettings}, then builds the bundle source and the
+ * watched policy file they name. Every problem is an {@link InitParamException} naming the init-param.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class InitParams {
+  private InitParams() {}
+
+  /** A configuration error naming the init-param. */
+  static final class InitParamException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InitParamException(String param, String problem) {
+      super("init-param '" + param + "': " + problem, null, false, false);
+    }
+  }
+
+  /** The configured filter, with what to close when it is destroyed. */
+  static LanyardFilter.Engine engine(FilterConfig config) throws InitParamException {
+    InboundSettings settings = settings(config);
+    BundleSource bundleSource;
+    AutoCloseable closeable = () -> { };
+    String bundle = settings.bundle().orElseThrow();
+    try {
+      if (settings.isHttpBundle()) {
+        HttpBundleSource http = settings.httpBundleSource();
+        bundleSource = http;
+        closeable = http;
+      } else {
+        bundleSource = FileBundleSource.of(settings.trustDomain(), resolve(config, bundle));
+      }
+    } catch (RuntimeException e) {
+      throw new InitParamException(LanyardFilter.BUNDLE, e.getMessage());
+    }
+    PolicyFile policyFile;
+    try {
+      policyFile = PolicyFile.watch(resolve(config, required(config, LanyardFilter.POLICY)));
+    } catch (PolicyException e) {
+      throw new InitParamException(LanyardFilter.POLICY, e.getMessage());
+    }
+    return settings.newFilterBuilder().bundleSource(bundleSource).policyFile(policyFile).engine(closeable);
+  }
+
+  /** The inbound settings the init-params give, checked in the order the README lists them. */
+  static InboundSettings settings(FilterConfig config) throws InitParamException {
+    InboundSettings.Builder builder = InboundSettings.newBuilder();
+    try {
+      try {
+        builder.trustDomain(TrustDomain.of(required(config, LanyardFilter.TRUST_DOMAIN)));
+      } catch (IllegalArgumentException e) {
+        throw new InitParamException(LanyardFilter.TRUST_DOMAIN, e.getMessage());
+      }
+      builder.audience(required(config, LanyardFilter.AUDIENCE));
+      Duration maxLifetime = duration(config, LanyardFilter.MAX_TOKEN_LIFETIME);
+      if (maxLifetime != null) {
+        builder.maxTokenLifetime(maxLifetime);
+      }
+      Duration skew = duration(config, LanyardFilter.CLOCK_SKEW);
+      if (skew != null) {
+        builder.clockSkew(skew);
+      }
+      builder.bundle(required(config, LanyardFilter.BUNDLE));
+      if (flag(config, LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE)) {
+        builder.allowInsecureHttpBundle();
+      }
+      if (flag(config, LanyardFilter.ALLOW_UNNORMALIZED_PATHS)) {
+        builder.allowUnnormalizedPaths();
+      }
+      return builder.build();
+    } catch (InvalidSettingException e) {
+      throw new InitParamException(name(e.setting()), problem(e, config));
+    }
+  }
+
+  /** The init-param of a setting. */
+  static String name(Setting setting) {
+    switch (setting) {
+      case TRUST_DOMAIN:
+        return LanyardFilter.TRUST_DOMAIN;
+      case AUDIENCE:
+        return LanyardFilter.AUDIENCE;
+      case BUNDLE:
+        return LanyardFilter.BUNDLE;
+      case ALLOW_INSECURE_HTTP_BUNDLE:
+        return LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE;
+      case MAX_TOKEN_LIFETIME:
+        return LanyardFilter.MAX_TOKEN_LIFETIME;
+      case CLOCK_SKEW:
+        return LanyardFilter.CLOCK_SKEW;
+      case ALLOW_UNNORMALIZED_PATHS:
+        return LanyardFilter.ALLOW_UNNORMALIZED_PATHS;
+      default:
+        throw new AssertionError(setting);
+    }
+  }
+
+  /** The problem in the filter's words (the init-param error texts the README and tests pin). */
+  private static String problem(InvalidSettingException e, FilterConfig config) {
+    if (e.setting() == Setting.CLOCK_SKEW) {
+      // An init-param cannot write a negative duration (Durations refuses a sign), so only the upper bound is named.
+      return "must be at most " + InboundSettings.MAX_CLOCK_SKEW.toMinutes() + "m";
+    }
+    if (e.remedy().isPresent()) {
+      return "'" + config.getInitParameter(name(e.setting())).strip() + "' " + e.problem() + " (init-param '"
+          + name(e.remedy().get()) + "' set to true allows http, for tests only)";
+    }
+    return e.problem();
+  }
+
+  private static String required(FilterConfig config, String name) throws InitParamException {
+    String value = config.getInitParameter(name);
+    if (value == null || value.isBlank()) {
+      throw new InitParamException(name, "is required");
+    }
+    return value.strip();
+  }
+
+  private static boolean flag(FilterConfig config, String name) throws InitParamException {
+    String value = config.getInitParameter(name);
+    if (value == null || value.isBlank() || value.strip().equalsIgnoreCase("false")) {
+      return false;
+    }
+    if (value.strip().equalsIgnoreCase("true")) {
+      return true;
+    }
+    throw new InitParamException(name, "must be true or false");
+  }
+
+  /** The duration an init-param gives, or null when it is not set (the default applies). */
+  private static @Nullable Duration duration(FilterConfig config, String name) throws InitParamException {
+    String value = config.getInitParameter(name);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return Durations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new InitParamException(name, e.getMessage());
+    }
+  }
+
+  /** A path as given, or under the web application's root (e.g. {@code /WEB-INF/policy.txt}). */
+  private static Path resolve(FilterConfig config, String value) {
+    Path direct = Path.of(value);
+    if (Files.exists(direct)) {
+      return direct;
+    }
+    String real = config.getServletContext() == null ? null : config.getServletContext().getRealPath(value);
+    return real != null && Files.exists(Path.of(real)) ? Path.of(real) : direct;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.lanyard.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.jwt.JwtSvidRejectedException;
+import dev.lanyard.jwt.JwtSvidVerifier;
+import dev.lanyard.policy.Caller;
+import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.x509.X509SvidVerifier;
+import java.security.cert.X509Certificate;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class AuthenticatorTest {
+  private static final TrustDomain TD = TrustDomain.of("example.org");
+  private static final String AUDIENCE = "spiffe://example.org/api";
+  private static final SpiffeId BILLING = SpiffeId.parse("spiffe://example.org/billing");
+  private static final SpiffeId ORDERS = SpiffeId.parse("spiffe://example.org/orders");
+
+  private static EmbeddedAuthority authority;
+  private static Authenticator authenticator;
+
+  @BeforeAll
+  static void setUp() {
+    authority = EmbeddedAuthority.newBuilder(TD).build();
+    authenticator = new Authenticator(
+        JwtSvidVerifier.newBuilder().bundleSource(authority.bundleSource()).audience(AUDIENCE).trustDomains(TD).build(),
+        X509SvidVerifier.newBuilder().bundleSource(authority.bundleSource()).trustDomains(TD).build());
+  }
+
+  private static X509Certificate[] chain(SpiffeId id) {
+    return authority.issueX509Svid(id).chain().toArray(new X509Certificate[0]);
+  }
+
+  @Test
+  void authenticateWhenTokenOnlyThenJwtCallerWithScopesAndTokenId() throws Exception {
+    Caller caller = authenticator.authenticate(authority.mintJwtSvid(BILLING, AUDIENCE, "read").token(), null);
+
+    assertThat(caller.id()).isEqualTo(BILLING);
+    assertThat(caller.scopes()).containsExactly("read");
+    assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.JWT_SVID);
+    assertThat(caller.tokenId()).isPresent();
+  }
+
+  @Test
+  void authenticateWhenCertificateOnlyThenX509CallerWithoutScopes() throws Exception {
+    Caller caller = authenticator.authenticate(null, chain(ORDERS));
+
+    assertThat(caller.id()).isEqualTo(ORDERS);
+    assertThat(caller.scopes()).isEmpty();
+    assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.X509_SVID);
+    assertThat(caller.tokenId()).isEmpty();
+  }
+
+  @Test
+  void authenticateWhenBothNameTheSameWorkloadThenCombinedCaller() throws Exception {
+    Caller caller = authenticator.authenticate(authority.mintJwtSvid(BILLING, AUDIENCE).token(), chain(BILLING));
+
+    assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.JWT_SVID_AND_X509_SVID);
+    assertThat(caller.id()).isEqualTo(BILLING);
+  }
+
+  @Test
+  void authenticateWhenTokenAndCertificateNameDifferentWorkloadsThenMismatchNamingTheTokenSubject() {
+    String token = authority.mintJwtSvid(BILLING, AUDIENCE).token();
+
+    assertThatThrownBy(() -> authenticator.authenticate(token, chain(ORDERS)))
+        .isInstanceOfSatisfying(Authenticator.SubjectMismatchException.class,
+            e -> assertThat(e.tokenSubject()).isEqualTo(BILLING.toString()));
+  }
+
+  @Test
+  void authenticateWhenTokenRefusedThenRejectedBeforeTheCertificateIsLookedAt() {
+    assertThatThrownBy(() -> authenticator.authenticate("not.a.token", chain(ORDERS)))
+        .isInstanceOf(JwtSvidRejectedException.class);
+  }
+}

@@ -1,0 +1,110 @@
+package dev.lanyard.servlet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.servlet.FilterConfig;
+import jakarta.servlet.ServletContext;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class InitParamsTest {
+  private final Map<String, String> params = new HashMap<>(Map.of(
+      LanyardFilter.TRUST_DOMAIN, "example.org",
+      LanyardFilter.AUDIENCE, "spiffe://example.org/api",
+      LanyardFilter.BUNDLE, "/etc/lanyard/bundle.json"));
+
+  private FilterConfig config() {
+    return new FilterConfig() {
+      @Override
+      public String getFilterName() {
+        return "lanyard";
+      }
+
+      @Override
+      public ServletContext getServletContext() {
+        return null;
+      }
+
+      @Override
+      public String getInitParameter(String name) {
+        return params.get(name);
+      }
+
+      @Override
+      public Enumeration<String> getInitParameterNames() {
+        return Collections.enumeration(params.keySet());
+      }
+    };
+  }
+
+  @Test
+  void settingsWhenOnlyRequiredParamsThenDefaultsOfInboundSettings() throws Exception {
+    InboundSettings settings = InitParams.settings(config());
+
+    assertThat(settings.trustDomain().name()).isEqualTo("example.org");
+    assertThat(settings.maxTokenLifetime()).isEqualTo(InboundSettings.DEFAULT_MAX_TOKEN_LIFETIME);
+    assertThat(settings.clockSkew()).isEqualTo(InboundSettings.DEFAULT_CLOCK_SKEW);
+    assertThat(settings.bundle()).contains("/etc/lanyard/bundle.json");
+  }
+
+  @Test
+  void settingsWhenParamsSetThenMappedStripped() throws Exception {
+    params.put(LanyardFilter.MAX_TOKEN_LIFETIME, " 10m ");
+    params.put(LanyardFilter.CLOCK_SKEW, "PT5M");
+    params.put(LanyardFilter.ALLOW_UNNORMALIZED_PATHS, "TRUE");
+    params.put(LanyardFilter.AUDIENCE, "  aud  ");
+
+    InboundSettings settings = InitParams.settings(config());
+
+    assertThat(settings.maxTokenLifetime()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(settings.clockSkew()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(settings.allowUnnormalizedPaths()).isTrue();
+    assertThat(settings.audience()).isEqualTo("aud");
+  }
+
+  @Test
+  void settingsWhenClockSkewTooLargeThenErrorNamesTheInitParamWithTheFiltersWording() {
+    params.put(LanyardFilter.CLOCK_SKEW, "6m");
+
+    assertThatThrownBy(() -> InitParams.settings(config()))
+        .hasMessage("init-param 'clock-skew': must be at most 5m");
+  }
+
+  @Test
+  void settingsWhenMaxTokenLifetimeTooLongThenErrorNamesTheInitParam() {
+    params.put(LanyardFilter.MAX_TOKEN_LIFETIME, "25h");
+
+    assertThatThrownBy(() -> InitParams.settings(config()))
+        .hasMessage("init-param 'max-token-lifetime': must be more than 0 and at most 24h");
+  }
+
+  @Test
+  void settingsWhenCleartextHttpBundleThenErrorNamesBundleValueAndTheOptIn() {
+    params.put(LanyardFilter.BUNDLE, " http://bundles.example.org/b.json ");
+
+    assertThatThrownBy(() -> InitParams.settings(config())).hasMessage("init-param 'bundle': "
+        + "'http://bundles.example.org/b.json' is cleartext http: bundles must come over https (init-param "
+        + "'allow-insecure-http-bundle' set to true allows http, for tests only)");
+  }
+
+  @Test
+  void settingsWhenRequiredParamBlankThenErrorNamesIt() {
+    params.put(LanyardFilter.AUDIENCE, " ");
+
+    assertThatThrownBy(() -> InitParams.settings(config())).hasMessage("init-param 'audience': is required");
+  }
+
+  @Test
+  void nameWhenAnySettingThenTheFiltersInitParam() {
+    for (InboundSettings.Setting setting : InboundSettings.Setting.values()) {
+      assertThat(InitParams.name(setting)).isNotBlank();
+    }
+    assertThat(InitParams.name(InboundSettings.Setting.ALLOW_INSECURE_HTTP_BUNDLE))
+        .isEqualTo(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE);
+  }
+}

@@ -1,0 +1,185 @@
+package dev.lanyard.spring;
+
+import static dev.lanyard.spring.LanyardSettings.AUTHORITY_DIR;
+import static dev.lanyard.spring.LanyardSettings.BUNDLE;
+import static dev.lanyard.spring.LanyardSettings.CLASSPATH_PREFIX;
+import static dev.lanyard.spring.LanyardSettings.POLICY_FILE;
+import static dev.lanyard.spring.LanyardSettings.POLICY_RULES;
+import static dev.lanyard.spring.LanyardSettings.TRUST_DOMAIN;
+import static dev.lanyard.spring.LanyardSettings.blank;
+import static dev.lanyard.spring.LanyardSettings.filePath;
+import static dev.lanyard.spring.LanyardSettings.invalid;
+
+import dev.lanyard.authority.AuthorityStoreException;
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.policy.Policy;
+import dev.lanyard.policy.PolicyException;
+import dev.lanyard.policy.PolicyFile;
+import dev.lanyard.servlet.InboundSettings;
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.trust.BundleFormatException;
+import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.BundleUnavailableException;
+import dev.lanyard.trust.FileBundleSource;
+import dev.lanyard.trust.TrustBundle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.ResourceLoader;
+
+/**
+ * Builds what checked {@link LanyardSettings} name: the embedded authority and its identity, the bundle source of
+ * {@code lanyard.bundle} (an http(s) URL, a file, or a class path resource), and the policy of
+ * {@code lanyard.policy.*}. A problem found only now (a file that does not parse, a first fetch that fails) is still an
+ * {@code InvalidConfigurationPropertyValueException} naming the property, so that the application does not start.
+ *
+ * <p>Thread-safe: stateless.
+ */
+final class LanyardSources {
+  private LanyardSources() {}
+
+  /** The embedded authority: opened from or persisted to {@code lanyard.authority.dir}, or in memory. */
+  static EmbeddedAuthority embeddedAuthority(LanyardSettings settings) {
+    settings.requireEmbeddedSource();
+    TrustDomain trustDomain = settings.trustDomain();
+    Path authorityDir = settings.authorityDir().orElse(null);
+    if (authorityDir == null) {
+      return EmbeddedAuthority.newBuilder(trustDomain).build();
+    }
+    EmbeddedAuthority authority;
+    try {
+      authority = Files.exists(authorityDir.resolve("authority.json")) ? EmbeddedAuthority.open(authorityDir)
+          : EmbeddedAuthority.newBuilder(trustDomain).directory(authorityDir).build();
+    } catch (AuthorityStoreException | IllegalArgumentException e) {
+      throw invalid(AUTHORITY_DIR, authorityDir, e.getMessage());
+    }
+    if (!authority.trustDomain().equals(trustDomain)) {
+      throw invalid(AUTHORITY_DIR, authorityDir, "holds an authority for trust domain '" + authority.trustDomain()
+          + "', not '" + trustDomain + "' (" + TRUST_DOMAIN + ")");
+    }
+    return authority;
+  }
+
+  /** The identity backed by the embedded authority. */
+  static LanyardIdentity embeddedIdentity(LanyardSettings settings, EmbeddedAuthority authority) {
+    settings.requireEmbeddedSource();
+    if (!authority.trustDomain().equals(settings.trustDomain())) {
+      throw invalid(TRUST_DOMAIN, settings.trustDomain(), "the EmbeddedAuthority bean issues for '"
+          + authority.trustDomain() + "'");
+    }
+    return new EmbeddedIdentity(authority, settings.spiffeId());
+  }
+
+  /** Where callers' bundles come from: {@code lanyard.bundle}, or the identity's own. */
+  static BundleSource bundleSource(LanyardSettings settings, LanyardIdentity identity, ResourceLoader resources) {
+    InboundSettings inbound = settings.inbound();
+    String bundle = inbound.bundle().orElse(null);
+    if (bundle == null) {
+      return identity.bundles();
+    }
+    TrustDomain trustDomain = inbound.trustDomain();
+    if (inbound.isHttpBundle()) {
+      try {
+        return inbound.httpBundleSource();
+      } catch (IllegalArgumentException | IllegalStateException | BundleUnavailableException e) {
+        throw invalid(BUNDLE, bundle, e.getMessage());
+      }
+    }
+    try {
+      if (bundle.startsWith(CLASSPATH_PREFIX)) {
+        Resource resource = resources.getResource(bundle);
+        if (resource.isFile()) {
+          return FileBundleSource.of(trustDomain, resource.getFile().toPath());
+        }
+        return BundleSource.of(TrustBundle.parse(trustDomain, read(resource)));
+      }
+      return FileBundleSource.of(trustDomain, filePath(BUNDLE, bundle));
+    } catch (BundleFormatException | BundleUnavailableException e) {
+      throw invalid(BUNDLE, bundle, e.getMessage());
+    } catch (IOException e) {
+      throw invalid(BUNDLE, bundle, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** The policy of {@code lanyard.policy.file} or {@code lanyard.policy.rules} (exactly one is required). */
+  static LanyardSettings.PolicySource policy(LanyardProperties.Policy p, ResourceLoader resources) {
+    List<String> rules = p.getRules() == null ? List.of() : p.getRules();
+    boolean hasFile = !blank(p.getFile());
+    if (hasFile && !rules.isEmpty()) {
+      throw invalid(POLICY_RULES, rules, "set " + POLICY_FILE + " or " + POLICY_RULES + ", not both");
+    }
+    if (hasFile) {
+      return policyFile(p.getFile().strip(), resources);
+    }
+    if (rules.isEmpty()) {
+      throw invalid(POLICY_FILE, null, "a policy is required: set " + POLICY_FILE + " or " + POLICY_RULES
+          + " (Lanyard denies every request that no rule allows)");
+    }
+    Policy parsed;
+    try {
+      parsed = Policy.parseRules(rules, POLICY_RULES);
+    } catch (PolicyException e) {
+      int index = indexOf(e.source());
+      throw invalid(e.source(), index >= 0 && index < rules.size() ? rules.get(index) : rules, problem(e));
+    }
+    return new LanyardSettings.PolicySource(() -> parsed, POLICY_RULES);
+  }
+
+  private static LanyardSettings.PolicySource policyFile(String value, ResourceLoader resources) {
+    try {
+      if (value.startsWith(CLASSPATH_PREFIX)) {
+        Resource resource = resources.getResource(value);
+        if (!resource.exists()) {
+          throw invalid(POLICY_FILE, value, "no such resource on the class path");
+        }
+        if (resource.isFile()) {
+          PolicyFile watched = PolicyFile.watch(resource.getFile().toPath());
+          return new LanyardSettings.PolicySource(watched::current, value);
+        }
+        String name = resource.getFilename() == null ? value : resource.getFilename();
+        Policy parsed = Policy.parse(read(resource), name);
+        return new LanyardSettings.PolicySource(() -> parsed, value);
+      }
+      PolicyFile watched = PolicyFile.watch(filePath(POLICY_FILE, value));
+      return new LanyardSettings.PolicySource(watched::current, value);
+    } catch (PolicyException e) {
+      throw invalid(POLICY_FILE, value, e.getMessage());
+    } catch (IOException e) {
+      throw invalid(POLICY_FILE, value, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  private static String read(Resource resource) throws IOException {
+    try (InputStream in = resource.getInputStream()) {
+      byte[] bytes = in.readNBytes(TrustBundle.MAX_DOCUMENT_LENGTH + 1);
+      if (bytes.length > TrustBundle.MAX_DOCUMENT_LENGTH) {
+        throw new IOException("larger than " + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
+      }
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** The problem part of a policy error, without its {@code source:line: } prefix. */
+  static String problem(PolicyException e) {
+    String prefix = e.source() + ":" + e.line() + ": ";
+    String message = e.getMessage();
+    return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+  }
+
+  /** The index {@code i} of a source named {@code ...[i]}, or -1. */
+  static int indexOf(String source) {
+    int open = source.lastIndexOf('[');
+    if (open < 0 || !source.endsWith("]")) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(source.substring(open + 1, source.length() - 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}
