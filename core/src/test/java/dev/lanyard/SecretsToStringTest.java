@@ -16,6 +16,7 @@ import dev.lanyard.jwt.VerifiedJwtSvid;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.SecretFragments;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.X509Svid;

@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.security.auth.x500.X500Principal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
@@ -70,8 +69,8 @@ final class AuthorityCommand implements Runnable {
     m.put("tainted", ca.tainted());
     m.put("createdAt", ca.createdAt().toString());
     m.put("notAfter", ca.notAfter().toString());
-    m.put("subject", ca.certificate().getSubjectX500Principal().getName(X500Principal.RFC2253));
-    m.put("issuer", ca.certificate().getIssuerX500Principal().getName(X500Principal.RFC2253));
+    m.put("subject", CertificateDescriber.subject(ca.certificate()));
+    m.put("issuer", CertificateDescriber.issuer(ca.certificate()));
     return m;
   }
 
@@ -119,7 +118,8 @@ final class AuthorityCommand implements Runnable {
     @Override
     public Integer call() {
       TrustDomain td = TrustDomain.of(trustDomain);
-      EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(td).jwtAlgorithm(algorithm);
+      EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(td).jwtAlgorithm(algorithm)
+          .clock(Lanyard.clock(spec));
       if (caKeyType == Certificates.KeyType.RSA_2048) {
         builder.rsaCa();
       }
@@ -152,9 +152,8 @@ final class AuthorityCommand implements Runnable {
       }
       if (upstreamChain != null) {
         Map<String, Object> upstream = new LinkedHashMap<>();
-        upstream.put("subject", upstreamChain.get(0).getSubjectX500Principal().getName(X500Principal.RFC2253));
-        upstream.put("root", upstreamChain.get(upstreamChain.size() - 1).getSubjectX500Principal()
-            .getName(X500Principal.RFC2253));
+        upstream.put("subject", CertificateDescriber.subject(upstreamChain.get(0)));
+        upstream.put("root", CertificateDescriber.subject(upstreamChain.get(upstreamChain.size() - 1)));
         upstream.put("notAfter", upstreamChain.get(0).getNotAfter().toInstant().toString());
         out.put("upstream", upstream);
       }
@@ -208,7 +207,7 @@ final class AuthorityCommand implements Runnable {
 
     @Override
     public Integer call() {
-      EmbeddedAuthority authority = EmbeddedAuthority.open(dir);
+      EmbeddedAuthority authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec));
       dev.lanyard.trust.TrustBundle bundle = authority.bundle();
       switch (format) {
         case jwks:
@@ -242,7 +241,7 @@ final class AuthorityCommand implements Runnable {
 
     @Override
     public Integer call() {
-      EmbeddedAuthority authority = EmbeddedAuthority.open(dir);
+      EmbeddedAuthority authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec));
       AuthorityKey changed = authority.rotateJwtKey();
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("action", changed.state().name().equals("ACTIVE") ? "activated" : "prepared");

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -82,7 +83,7 @@ final class JwtCommand implements Runnable {
           }
         }
       }
-      EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir);
+      EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec));
       JwtSvid svid = authority.mint(subject, audiences, scopeList, ttl);
       spec.commandLine().getOut().println(svid.token());
       return 0;
@@ -104,15 +105,8 @@ final class JwtCommand implements Runnable {
         description = "The trust domain's SPIFFE bundle: a file, or an https URL.")
     String bundle;
 
-    @Option(names = "--allow-insecure-http-bundle",
-        description = "INSECURE: accept a cleartext http:// --bundle URL, whose bundle anyone on the network path "
-            + "could replace (tests only).")
-    boolean allowInsecureHttpBundle;
-
-    @Option(names = "--bundle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-        defaultValue = "10s",
-        description = "Deadline of a --bundle URL fetch as a whole: connect, TLS, headers and body (default 10s).")
-    Duration bundleTimeout;
+    @Mixin
+    BundleFetchOptions bundleFetch;
 
     @Option(names = "--audience", required = true, paramLabel = "AUD",
         description = "The audience the token must carry.")
@@ -133,8 +127,7 @@ final class JwtCommand implements Runnable {
     public Integer call() throws IOException {
       TrustDomain td = TrustDomain.of(trustDomain);
       PrintWriter err = spec.commandLine().getErr();
-      TrustBundle trustBundle = Bundles.load(td, bundle,
-          new Bundles.Remote(allowInsecureHttpBundle, bundleTimeout, err));
+      TrustBundle trustBundle = Bundles.load(td, bundle, bundleFetch.remote(err));
       Bundles.warnSkipped(trustBundle, err);
       JwtSvidVerifier verifier = JwtSvidVerifier.newBuilder()
           .bundleSource(BundleSource.of(trustBundle))
@@ -142,22 +135,20 @@ final class JwtCommand implements Runnable {
           .audience(audience)
           .maxTokenLifetime(maxLifetime)
           .clockSkew(clockSkew)
+          .clock(Lanyard.clock(spec))
           .disableCache()
           .build();
       String candidate = token != null ? token.strip() : readStdin(Lanyard.stdin(spec));
-      Map<String, Object> out = new LinkedHashMap<>();
       if (candidate == null) {
-        out.put("valid", false);
-        out.put("reason", JwtSvidRejectedException.Reason.MALFORMED.name());
-        out.put("message", "token on stdin is longer than " + MAX_STDIN_TOKEN + " characters");
-        Output.json(spec, out);
-        return Lanyard.REJECTED;
+        return Output.rejected(spec, JwtSvidRejectedException.Reason.MALFORMED.name(),
+            "token on stdin is longer than " + MAX_STDIN_TOKEN + " characters");
       }
       if (candidate.isEmpty()) {
         throw new CliException("no token: give --token or pipe one on stdin");
       }
       try {
         VerifiedJwtSvid verified = verifier.verify(candidate);
+        Map<String, Object> out = new LinkedHashMap<>();
         out.put("valid", true);
         out.put("subject", verified.subject().toString());
         out.put("audience", verified.audience());
@@ -170,11 +161,7 @@ final class JwtCommand implements Runnable {
         Output.json(spec, out);
         return 0;
       } catch (JwtSvidRejectedException e) {
-        out.put("valid", false);
-        out.put("reason", e.reason().name());
-        out.put("message", e.detail());
-        Output.json(spec, out);
-        return Lanyard.REJECTED;
+        return Output.rejected(spec, e.reason().name(), e.detail());
       }
     }
   }
@@ -217,9 +204,7 @@ final class JwtCommand implements Runnable {
         double seconds = exp instanceof Number ? ((Number) exp).doubleValue() : Double.NaN;
         if (seconds >= 0 && seconds <= 253402300799L) {
           Instant expiry = Instant.ofEpochSecond((long) seconds);
-          Duration left = Duration.between(Instant.now(), expiry);
-          out.println("expires: " + expiry + (left.isNegative() ? " (expired " + human(left.negated()) + " ago)"
-              : " (in " + human(left) + ")"));
+          out.println("expires: " + expiry + TimeText.untilOrAgo(expiry, Lanyard.clock(spec).instant()));
         }
       } catch (ParseException e) {
         out.println("claims are not strict JSON: " + e.getMessage());
@@ -243,12 +228,6 @@ final class JwtCommand implements Runnable {
         sb.append(c < 0x20 || c == 0x7f ? '?' : c);
       }
       return sb.toString();
-    }
-
-    static String human(Duration d) {
-      long s = d.getSeconds();
-      return s >= 3600 ? (s / 3600) + "h" + (s % 3600) / 60 + "m" : s >= 60 ? (s / 60) + "m" + (s % 60) + "s"
-          : s + "s";
     }
   }
 

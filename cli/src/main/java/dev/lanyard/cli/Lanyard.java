@@ -2,6 +2,8 @@ package dev.lanyard.cli;
 
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Objects;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,6 +11,8 @@ import picocli.CommandLine.Command;
  * The {@code lanyard} command line. Exit codes: 0 success, 1 a credential was rejected (or could not be decoded),
  * 2 usage or configuration errors (bad flag, unreadable bundle, missing authority), with a message on stderr and
  * never a stack trace.
+ *
+ * <p>Not thread-safe: one instance runs one command line.
  */
 @Command(name = "lanyard", mixinStandardHelpOptions = true, versionProvider = Lanyard.Version.class,
     description = "Workload identity for microservices: SPIFFE authorities, JWT-SVIDs, X.509-SVIDs, bundles.",
@@ -24,14 +28,26 @@ public final class Lanyard implements Runnable {
 
   /** Where commands read a token from when none is given on the command line. */
   private final InputStream stdin;
+  /** What every command judges time by: minting, issuing, verifying and "expires in" alike. */
+  private final Clock clock;
 
-  Lanyard(InputStream stdin) {
-    this.stdin = stdin;
+  Lanyard(InputStream stdin, Clock clock) {
+    this.stdin = Objects.requireNonNull(stdin, "stdin");
+    this.clock = Objects.requireNonNull(clock, "clock");
   }
 
   /** The standard input of the command line that runs {@code spec}'s command. */
   static InputStream stdin(CommandLine.Model.CommandSpec spec) {
-    return ((Lanyard) spec.root().userObject()).stdin;
+    return root(spec).stdin;
+  }
+
+  /** The clock of the command line that runs {@code spec}'s command. */
+  static Clock clock(CommandLine.Model.CommandSpec spec) {
+    return root(spec).clock;
+  }
+
+  private static Lanyard root(CommandLine.Model.CommandSpec spec) {
+    return (Lanyard) spec.root().userObject();
   }
 
   @Override
@@ -43,9 +59,14 @@ public final class Lanyard implements Runnable {
     System.exit(run(args, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
-  /** Runs the command line with the given streams and returns the exit code. */
+  /** Runs the command line with the given streams on the system UTC clock and returns the exit code. */
   static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Lanyard(in));
+    return run(args, in, out, err, Clock.systemUTC());
+  }
+
+  /** Runs the command line with the given streams on {@code clock} and returns the exit code. */
+  static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err, Clock clock) {
+    CommandLine cli = new CommandLine(new Lanyard(in, clock));
     cli.setOut(out);
     cli.setErr(err);
     cli.setCaseInsensitiveEnumValuesAllowed(false);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpServer;
+import dev.lanyard.testing.MutableClock;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,6 +64,8 @@ class LanyardCliTest {
 
   /** Every command line run by the current test, checked for stack traces and private keys after it. */
   private final List<Result> results = new ArrayList<>();
+  /** The clock command lines run on; a test that needs another time sets its own. */
+  private Clock clock = Clock.systemUTC();
 
   // ------------------------------------------------------------------------------------------------------------
   // Harness
@@ -94,7 +98,7 @@ class LanyardCliTest {
   Result runWithStdin(byte[] stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Lanyard.run(args, new ByteArrayInputStream(stdin), new PrintWriter(out), new PrintWriter(err));
+    int code = Lanyard.run(args, new ByteArrayInputStream(stdin), new PrintWriter(out), new PrintWriter(err), clock);
     Result result = new Result(List.of(args), code, out.toString(), err.toString());
     results.add(result);
     return result;
@@ -843,10 +847,7 @@ class LanyardCliTest {
       Path bundle = bundleFile(authority);
       Instant exp = Instant.ofEpochSecond(((Number) claims(token).get("exp")).longValue());
 
-      long wait = Duration.between(Instant.now(), exp).toMillis() + 50;
-      if (wait > 0) {
-        Thread.sleep(wait);
-      }
+      clock = new MutableClock(exp.plusSeconds(1));
       Result r = verify(bundle, token, "--clock-skew", "0s");
       Result withSkew = verify(bundle, token);
 
@@ -1345,6 +1346,20 @@ class LanyardCliTest {
           .contains("\"sub\":\"" + SUBJECT + "\"").contains(AUDIENCE).contains("payments:charge")
           .contains("\"jti\":\"" + claims(token).get("jti") + "\"")
           .contains("expires: ").contains("(in ").contains("signature: 64 bytes");
+      assertNoSecrets(r, authority, token);
+    }
+
+    @Test
+    void inspectWhenReadAfterExpiryThenSaysHowLongAgoOnTheCommandLinesClock() throws IOException {
+      Authority authority = init();
+      String token = mint(authority, "--ttl", "5m");
+      Instant exp = Instant.ofEpochSecond(((Number) claims(token).get("exp")).longValue());
+
+      clock = new MutableClock(exp.plusSeconds(90));
+      Result r = run("jwt", "inspect", "--token", token);
+
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("expires: " + exp + " (expired 1m30s ago)");
       assertNoSecrets(r, authority, token);
     }
 

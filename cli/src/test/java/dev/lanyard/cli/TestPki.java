@@ -13,6 +13,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,9 +52,15 @@ final class TestPki {
 
   /** Runs {@code lanyard} in-process with empty stdin. */
   static Result run(String... args) {
+    return runAt(Clock.systemUTC(), args);
+  }
+
+  /** Runs {@code lanyard} in-process with empty stdin on {@code clock}. */
+  static Result runAt(Clock clock, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = Lanyard.run(args, new ByteArrayInputStream(new byte[0]), new PrintWriter(out), new PrintWriter(err));
+    int code = Lanyard.run(args, new ByteArrayInputStream(new byte[0]), new PrintWriter(out), new PrintWriter(err),
+        clock);
     return new Result(List.of(args), code, out.toString(), err.toString());
   }
 

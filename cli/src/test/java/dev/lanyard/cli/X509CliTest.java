@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.internal.Certificates;
+import dev.lanyard.testing.MutableClock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -22,6 +23,7 @@ import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +59,11 @@ class X509CliTest {
   // Harness
 
   TestPki.Result run(String... args) {
-    TestPki.Result result = TestPki.run(args);
+    return runAt(Clock.systemUTC(), args);
+  }
+
+  TestPki.Result runAt(Clock clock, String... args) {
+    TestPki.Result result = TestPki.runAt(clock, args);
     results.add(result);
     return result;
   }
@@ -392,12 +398,10 @@ class X509CliTest {
       Path authority = init();
       Path out = issued(authority, "out", "--ttl", "1s");
       Instant notAfter = TestPki.certificates(out.resolve("svid.pem")).get(0).getNotAfter().toInstant();
-      long wait = Duration.between(Instant.now(), notAfter.plusMillis(300)).toMillis();
-      if (wait > 0) {
-        Thread.sleep(wait);
-      }
+      Clock afterExpiry = new MutableClock(notAfter.plusSeconds(1));
 
-      Map<String, Object> json = rejection(verify(out.resolve("bundle.pem"), out.resolve("svid.pem")), "EXPIRED");
+      Map<String, Object> json = rejection(runAt(afterExpiry, "x509", "verify", "--trust-domain", TD,
+          "--bundle", out.resolve("bundle.pem").toString(), "--chain", out.resolve("svid.pem").toString()), "EXPIRED");
 
       assertThat((String) json.get("message")).contains(notAfter.toString());
     }
@@ -771,6 +775,18 @@ class X509CliTest {
 
   @Nested
   class Inspect {
+    @Test
+    void inspectWhenReadAfterExpiryThenSaysHowLongAgoOnTheCommandLinesClock() throws Exception {
+      Path out = issued(init(), "out");
+      Instant notAfter = TestPki.certificates(out.resolve("svid.pem")).get(0).getNotAfter().toInstant();
+
+      TestPki.Result r = runAt(new MutableClock(notAfter.plusSeconds(90)), "x509", "inspect", "--cert",
+          out.resolve("svid.pem").toString());
+
+      assertThat(r.code()).as(r.err()).isZero();
+      assertThat(r.out()).contains("not after:           " + notAfter + " (expired 1m30s ago)");
+    }
+
     @Test
     void inspectLeafThenUnverifiedSummaryWithNamesAndUsages() throws Exception {
       Path dir = init();

@@ -477,6 +477,7 @@ class CachingJwtSvidSourceTest {
 
   @Test
   void fetchWhenSixteenThreadsAskForTheSameTokenAtOnceThenOneMint() throws Exception {
+    // A slow mint is the situation under test (the other fifteen arrive while it runs), not a wait for a condition.
     minter.beforeMint = audience -> sleep(200);
     threads = Executors.newFixedThreadPool(16);
     CountDownLatch ready = new CountDownLatch(16);

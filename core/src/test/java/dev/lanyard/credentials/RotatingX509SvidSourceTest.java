@@ -642,7 +642,9 @@ class RotatingX509SvidSourceTest {
       source.close();
       int attempts = issuer.attempts.get();
 
-      Thread.sleep(2_500);
+      // Await the scheduler itself past the retry's due time (1 s): on one thread, tasks run in due order, so the
+      // retry, had close() left it scheduled, has run once this later marker has.
+      real.schedule(() -> null, 1_500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
 
       assertThat(issuer.attempts).as("no retry after close()").hasValue(attempts);
     } finally {
@@ -688,7 +690,9 @@ class RotatingX509SvidSourceTest {
         source.addListener(listener);
 
         assertThat(rotated.await(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(500);
+        // Await the scheduler past the next half second: every renewal due by then, as the bug's immediate ones
+        // would be, has run once this later marker has.
+        real.schedule(() -> null, 500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
         assertThat(at.size()).as("rotations within half a second of the first").isEqualTo(1);
         // notAfter has whole-second precision, so the 4 s life may be as short as 3 s: 40 % of that is 1.2 s.
         assertThat(Duration.ofNanos(at.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(1_000));

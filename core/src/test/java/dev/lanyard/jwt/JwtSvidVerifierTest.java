@@ -13,6 +13,7 @@ import dev.lanyard.jwt.HandmadeJws.Obj;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.MutableClock;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.JwtKey;
 import dev.lanyard.trust.RevocationList;
@@ -21,8 +22,6 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -69,34 +68,6 @@ class JwtSvidVerifierTest {
 
   static String token(Obj claims) {
     return signed(ES256, K1.getPrivate(), HEADER.json(), claims.json());
-  }
-
-  /** A clock tests move by hand. */
-  static final class MutableClock extends Clock {
-    private volatile Instant instant;
-
-    MutableClock(Instant instant) {
-      this.instant = instant;
-    }
-
-    void set(Instant instant) {
-      this.instant = instant;
-    }
-
-    @Override
-    public Instant instant() {
-      return instant;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
   }
 
   /** Records every decision. */

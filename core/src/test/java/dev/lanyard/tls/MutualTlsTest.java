@@ -498,7 +498,7 @@ class MutualTlsTest {
           serverSvids.renewNow();
           rotations.incrementAndGet();
           try {
-            Thread.sleep(1);
+            Thread.sleep(1); // the rotation rate under test (about one a millisecond), not a wait for a condition
           } catch (InterruptedException e) {
             return;
           }
@@ -590,7 +590,7 @@ class MutualTlsTest {
         while (done.stream().anyMatch(f -> !f.isDone())) {
           authority.taintX509Ca(activeCa().id());
           taints++;
-          Thread.sleep(20);
+          Thread.sleep(20); // the taint rate under test while handshakes run, not a wait for a condition
         }
         for (java.util.concurrent.Future<?> f : done) {
           f.get();

@@ -1,5 +1,6 @@
 package dev.lanyard.trust;
 
+import static dev.lanyard.testing.Stderr.captureStderr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -9,13 +10,10 @@ import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
 import dev.lanyard.testing.MutableClock;
 import dev.lanyard.x509.X509Svid;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -110,18 +107,6 @@ class HttpBundleSourceTest {
     return source.bundleFor(TD).orElseThrow().sequence().orElseThrow();
   }
 
-  /** Polls {@code condition} until it holds or {@code bound} passes. */
-  static boolean await(BooleanSupplier condition, Duration bound) throws InterruptedException {
-    long deadline = System.nanoTime() + bound.toNanos();
-    while (System.nanoTime() - deadline < 0) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return condition.getAsBoolean();
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // Cleartext http needs an explicit, loud opt-in
   // ---------------------------------------------------------------------------------------------------------------
@@ -205,7 +190,7 @@ class HttpBundleSourceTest {
 
     endpoint.serve(bundle(newKeys, 2));
     clock.advance(Duration.ofSeconds(2));
-    boolean recovered = await(() -> sequenceHeld(source) == 2, Duration.ofSeconds(10));
+    boolean recovered = Await.holdsWithin(() -> sequenceHeld(source) == 2, Duration.ofSeconds(10));
 
     assertThat(recovered).as("a refresh after the stalled one fetched the new bundle").isTrue();
     assertThat(verifier(source).verify(token(newKeys)).subject()).isEqualTo(ORDERS);
@@ -322,36 +307,5 @@ class HttpBundleSourceTest {
 
     assertThatThrownBy(() -> source.bundleFor(TD)).isInstanceOf(BundleUnavailableException.class)
         .hasMessageContaining("more than " + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
-  }
-
-  /** Runs {@code action} with {@code System.err} (where slf4j-simple logs) captured as well as passed through. */
-  static String captureStderr(ThrowingRunnable action) throws Exception {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream tee = new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        captured.write(b);
-        original.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        captured.write(b, off, len);
-        original.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8);
-    System.setErr(tee);
-    try {
-      action.run();
-    } finally {
-      System.setErr(original);
-    }
-    return captured.toString(StandardCharsets.UTF_8);
-  }
-
-  @FunctionalInterface
-  interface ThrowingRunnable {
-    void run() throws Exception;
   }
 }

@@ -10,6 +10,7 @@ import dev.lanyard.credentials.RotatingX509SvidSource;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.MutableClock;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.HttpBundleSource;
 import dev.lanyard.x509.PeerAuthorizer;
@@ -207,7 +208,7 @@ class LanyardFilterBundleFaultTest {
     clientTls.init(null, new TrustManager[] {SpiffeTls.trustManager(webVerifier, PeerAuthorizer.exactly(ENDPOINT))},
         null);
 
-    OffsetClock sourceClock = new OffsetClock();
+    MutableClock sourceClock = MutableClock.systemUtc();
     Map<AuditEvent.Decision, AtomicInteger> audited = new ConcurrentHashMap<>();
     List<String> cached = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -243,7 +244,7 @@ class LanyardFilterBundleFaultTest {
         // Down: connection refused; the last good bundle keeps serving.
         phase.set("DOWN");
         endpoint.stop();
-        sourceClock.set(sourceClock.offset().plus(REFRESH).plusSeconds(1));
+        sourceClock.setOffset(sourceClock.offset().plus(REFRESH).plusSeconds(1));
         assertThat(source.refresh()).as("refresh while the endpoint is down").isFalse();
         load.awaitCompleted(100, WAIT);
 
@@ -252,7 +253,7 @@ class LanyardFilterBundleFaultTest {
         endpoint.mode.set(Mode.SLOW);
         endpoint.start();
         phase.set("SLOW");
-        sourceClock.set(sourceClock.offset().plus(REFRESH).plusSeconds(1));
+        sourceClock.setOffset(sourceClock.offset().plus(REFRESH).plusSeconds(1));
         load.await(() -> source.lastFetched().orElseThrow().isAfter(lastGood), WAIT, "a slow refresh");
         assertThat(endpoint.hits(Mode.SLOW)).isPositive();
         load.awaitCompleted(100, WAIT);
@@ -262,7 +263,7 @@ class LanyardFilterBundleFaultTest {
             Mode.NOT_A_JWK_SET)) {
           endpoint.mode.set(garbage);
           phase.set(garbage.name());
-          sourceClock.set(sourceClock.offset().plus(REFRESH).plusSeconds(1));
+          sourceClock.setOffset(sourceClock.offset().plus(REFRESH).plusSeconds(1));
           assertThat(source.refresh()).as("refresh from an endpoint answering %s", garbage).isFalse();
           load.awaitCompleted(60, WAIT);
           assertThat(endpoint.hits(garbage)).as("%s refreshes", garbage).isGreaterThanOrEqualTo(1);
@@ -273,7 +274,7 @@ class LanyardFilterBundleFaultTest {
         Duration sinceFetch = Duration.between(fetched, sourceClock.instant());
         phase.set("BEYOND");
         long beyondStarts = ticks.incrementAndGet();
-        sourceClock.set(sourceClock.offset().plus(MAX_STALENESS.minus(sinceFetch)).plusSeconds(1));
+        sourceClock.setOffset(sourceClock.offset().plus(MAX_STALENESS.minus(sinceFetch)).plusSeconds(1));
         long beyond = ticks.incrementAndGet();
         load.awaitCompleted(100, WAIT);
 
@@ -281,7 +282,7 @@ class LanyardFilterBundleFaultTest {
         phase.set("RECOVERING");
         long recovering = ticks.incrementAndGet();
         endpoint.mode.set(Mode.GOOD);
-        sourceClock.set(sourceClock.offset().plus(Duration.ofHours(1)).plusSeconds(1));
+        sourceClock.setOffset(sourceClock.offset().plus(Duration.ofHours(1)).plusSeconds(1));
         load.await(() -> source.lastFetched().orElseThrow().isAfter(fetched), WAIT, "recovery");
         phase.set("RECOVERED");
         long recovered = ticks.incrementAndGet();

@@ -7,6 +7,7 @@ import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.MutableClock;
 import dev.lanyard.trust.FileBundleSource;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -84,7 +85,7 @@ class LanyardFilterConcurrencyTest {
     }
   }
 
-  static final OffsetClock AUTHORITY_CLOCK = new OffsetClock();
+  static final MutableClock AUTHORITY_CLOCK = MutableClock.systemUtc();
   static EmbeddedAuthority authority;
   static final Map<Kind, List<String>> tokens = new EnumMap<>(Kind.class);
   static HttpClient http;

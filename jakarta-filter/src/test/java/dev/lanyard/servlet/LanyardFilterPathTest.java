@@ -1,5 +1,6 @@
 package dev.lanyard.servlet;
 
+import static dev.lanyard.testing.Stderr.captureStderr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -9,18 +10,11 @@ import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.RawResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -177,7 +171,7 @@ class LanyardFilterPathTest {
   void relaxedWhenInitParamTrueThenContainerPathDecidesAndStartupWarns(@TempDir Path dir) throws Exception {
     Path bundle = Files.writeString(dir.resolve("bundle.json"), authority.bundle().toJson());
     Path policy = Files.writeString(dir.resolve("policy.txt"), POLICY);
-    String log = LanyardFilterTomcatTest.captureStderr(() -> {
+    String log = captureStderr(() -> {
       try (TomcatServer relaxed = webXml(dir, bundle, policy).initParam(LanyardFilter.ALLOW_UNNORMALIZED_PATHS, "true")
           .start()) {
         assertThat(relaxed.contextAvailable()).as(relaxed.startupErrors()).isTrue();
@@ -230,64 +224,5 @@ class LanyardFilterPathTest {
         .initParam(LanyardFilter.AUDIENCE, AUDIENCE)
         .initParam(LanyardFilter.BUNDLE, bundle.toString())
         .initParam(LanyardFilter.POLICY, policy.toString());
-  }
-
-  /** One HTTP/1.1 exchange on a plain socket, the request target written byte for byte as given. */
-  static final class RawResponse {
-    final int status;
-    final Map<String, String> headers;
-    final String body;
-
-    private RawResponse(int status, Map<String, String> headers, String body) {
-      this.status = status;
-      this.headers = headers;
-      this.body = body;
-    }
-
-    static RawResponse get(int port, String target, String token) throws IOException {
-      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        socket.setSoTimeout(10_000);
-        StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n")
-            .append("Host: 127.0.0.1:").append(port).append("\r\n").append("Connection: close\r\n");
-        if (token != null) {
-          request.append("Authorization: Bearer ").append(token).append("\r\n");
-        }
-        request.append("\r\n");
-        OutputStream out = socket.getOutputStream();
-        out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        InputStream in = socket.getInputStream();
-        String text = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        int end = text.indexOf("\r\n\r\n");
-        assertThat(end).as("a complete response head: %s", text).isPositive();
-        String[] lines = text.substring(0, end).split("\r\n");
-        int status = Integer.parseInt(lines[0].split(" ")[1]);
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (int i = 1; i < lines.length; i++) {
-          int colon = lines[i].indexOf(':');
-          headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1)
-              .strip());
-        }
-        String body = text.substring(end + 4);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-          body = dechunk(body);
-        }
-        return new RawResponse(status, headers, body);
-      }
-    }
-
-    private static String dechunk(String chunked) {
-      StringBuilder body = new StringBuilder();
-      int at = 0;
-      while (true) {
-        int lineEnd = chunked.indexOf("\r\n", at);
-        int size = Integer.parseInt(chunked.substring(at, lineEnd).strip(), 16);
-        if (size == 0) {
-          return body.toString();
-        }
-        body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
-        at = lineEnd + 2 + size + 2;
-      }
-    }
   }
 }

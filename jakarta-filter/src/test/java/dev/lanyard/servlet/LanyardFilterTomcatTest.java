@@ -1,5 +1,6 @@
 package dev.lanyard.servlet;
 
+import static dev.lanyard.testing.Stderr.captureStderr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -15,12 +16,12 @@ import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
+import dev.lanyard.testing.MutableClock;
 import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.HttpBundleSource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -93,7 +94,7 @@ class LanyardFilterTomcatTest {
       "POST       /form              any",
       "");
 
-  static final OffsetClock AUTHORITY_CLOCK = new OffsetClock();
+  static final MutableClock AUTHORITY_CLOCK = MutableClock.systemUtc();
   static EmbeddedAuthority authority;
   static HttpClient http;
   static TomcatServer server;
@@ -501,9 +502,19 @@ class LanyardFilterTomcatTest {
     Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(seconds)));
   }
 
-  /** Longer than the one-second check interval of policy and bundle files. */
+  /**
+   * Longer than the one-second check interval of policy and bundle files. Time passing on the filter's own (system)
+   * clock is what is waited for, and nothing shows it until the access that makes the check: only for a change that
+   * must not show (a broken file); a change that shows is awaited with {@link #awaitReloaded}.
+   */
   static void waitPastCheckInterval() throws InterruptedException {
     Thread.sleep(1_200);
+  }
+
+  /** Awaits the reload of a changed file (checked on access, at most once a second) that shows as {@code status}. */
+  static void awaitReloaded(TomcatServer running, String token, int status) {
+    Await.until("GET /whoami answered " + status + " after the reload",
+        () -> getWithToken(running, "/whoami", token).statusCode() == status, Duration.ofSeconds(10));
   }
 
   @Test
@@ -515,7 +526,7 @@ class LanyardFilterTomcatTest {
       assertOutcome(getWithToken(running, "/whoami", token(LEDGER)), 403, null);
 
       rewrite(policy, "GET /whoami spiffe://example.org/ledger\n", 10);
-      waitPastCheckInterval();
+      awaitReloaded(running, token(LEDGER), 200);
 
       assertOutcome(getWithToken(running, "/whoami", token(ORDERS)), 403, null);
       assertAllowedAs(getWithToken(running, "/whoami", token(LEDGER)), LEDGER);
@@ -540,7 +551,7 @@ class LanyardFilterTomcatTest {
           .contains("policy.txt:3: unknown method 'PSOT'").doesNotContain("\tat ");
 
       rewrite(policy, "GET /whoami any\n", 20);
-      waitPastCheckInterval();
+      awaitReloaded(running, token(LEDGER), 200);
 
       assertAllowedAs(getWithToken(running, "/whoami", token(LEDGER)), LEDGER);
     }
@@ -557,7 +568,7 @@ class LanyardFilterTomcatTest {
           invalidToken("The token's signing key is not known"));
 
       rewrite(bundle, successor.bundle().toJson(), 10);
-      waitPastCheckInterval();
+      awaitReloaded(running, fromSuccessor, 200);
 
       assertAllowedAs(getWithToken(running, "/whoami", fromSuccessor), LEDGER);
       assertOutcome(getWithToken(running, "/whoami", token(ORDERS)), 401,
@@ -582,7 +593,7 @@ class LanyardFilterTomcatTest {
       assertOutcome(getWithToken(running, "/whoami", token(LEDGER)), 403, null);
 
       rewrite(policy, "GET /whoami spiffe://example.org/ledger\n", 10);
-      waitPastCheckInterval();
+      awaitReloaded(running, token(LEDGER), 200);
 
       assertAllowedAs(getWithToken(running, "/whoami", token(LEDGER)), LEDGER);
     }
@@ -910,7 +921,7 @@ class LanyardFilterTomcatTest {
   void bundleEndpointServesOnceThenFailsThenStaleWithinBoundAnd503Beyond(@TempDir Path dir) throws Exception {
     AtomicBoolean healthy = new AtomicBoolean(true);
     HttpServer endpoint = bundleEndpoint(authority.bundle().toJson(), healthy, new AtomicInteger());
-    OffsetClock sourceClock = new OffsetClock();
+    MutableClock sourceClock = MutableClock.systemUtc();
     HttpBundleSource source = HttpBundleSource.newBuilder(TD, URI.create(bundleUrl(endpoint))).allowInsecureHttp()
         .maxStaleness(Duration.ofMinutes(1)).refreshInterval(Duration.ofSeconds(30)).clock(sourceClock).build();
     LanyardFilter filter = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE).bundleSource(source)
@@ -919,10 +930,10 @@ class LanyardFilterTomcatTest {
       assertAllowedAs(getWithToken(running, "/whoami", token(ORDERS)), ORDERS);
 
       healthy.set(false);
-      sourceClock.set(Duration.ofSeconds(45));
+      sourceClock.setOffset(Duration.ofSeconds(45));
       assertAllowedAs(getWithToken(running, "/whoami", token(LEDGER)), LEDGER);
 
-      sourceClock.set(Duration.ofSeconds(90));
+      sourceClock.setOffset(Duration.ofSeconds(90));
       assertOutcome(getWithToken(running, "/whoami", token(BILLING)), 503, null);
     } finally {
       source.close();
@@ -1148,36 +1159,5 @@ class LanyardFilterTomcatTest {
         assertThat(log).doesNotContain(parts[2]);
       }
     }
-  }
-
-  /** Runs {@code action} with {@code System.err} (where slf4j-simple logs) captured as well as passed through. */
-  static String captureStderr(ThrowingRunnable action) throws Exception {
-    PrintStream original = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream tee = new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        captured.write(b);
-        original.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        captured.write(b, off, len);
-        original.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8);
-    System.setErr(tee);
-    try {
-      action.run();
-    } finally {
-      System.setErr(original);
-    }
-    return captured.toString(StandardCharsets.UTF_8);
-  }
-
-  @FunctionalInterface
-  interface ThrowingRunnable {
-    void run() throws Exception;
   }
 }

@@ -14,6 +14,8 @@ import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.MutableClock;
+import dev.lanyard.testing.SecretFragments;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.HttpBundleSource;
 import dev.lanyard.x509.PeerAuthorizer;
@@ -185,7 +187,7 @@ class SecretsNotLoggedTest {
   @Timeout(120)
   void fullRunWhenEveryFlowAndFailureThenNoTokenOrPrivateKeyInAnyLogOutput(@TempDir Path dir) throws Exception {
     Path home = dir.resolve("authority");
-    OffsetClock authorityClock = new OffsetClock();
+    MutableClock authorityClock = MutableClock.systemUtc();
     String captured;
     EmbeddedAuthority authority;
     try (LogCapture capture = new LogCapture()) {
@@ -349,7 +351,7 @@ class SecretsNotLoggedTest {
     SSLContext clientTls = SSLContext.getInstance("TLS");
     clientTls.init(null, new TrustManager[] {SpiffeTls.trustManager(webVerifier,
         PeerAuthorizer.exactly(LanyardFilterBundleFaultTest.ENDPOINT))}, null);
-    OffsetClock sourceClock = new OffsetClock();
+    MutableClock sourceClock = MutableClock.systemUtc();
     HttpClient http = LanyardFilterFaultTest.plainClient();
     try (LanyardFilterBundleFaultTest.BundleEndpoint endpoint = new LanyardFilterBundleFaultTest.BundleEndpoint(
             SpiffeTls.context(endpointSvid, webVerifier, PeerAuthorizer.any()), authority.bundle().toJson());
@@ -382,7 +384,7 @@ class SecretsNotLoggedTest {
         }
         endpoint.stop();
         assertThat(source.refresh()).isFalse();
-        sourceClock.set(Duration.ofMinutes(6));
+        sourceClock.setOffset(Duration.ofMinutes(6));
         statuses.add(send(http, server, "GET", "/whoami", valid).statusCode());
         statuses.add(send(http, server, "GET", "/whoami", unscoped).statusCode());
         assertThat(statuses).containsExactly(200, 200, 401, 401, 401, 401, 401, 401, 401, 401, 403, 403, 400, 401,

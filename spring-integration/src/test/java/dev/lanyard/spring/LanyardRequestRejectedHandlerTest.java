@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.testing.RawResponse;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,7 +35,7 @@ class LanyardRequestRejectedHandlerTest {
   EmbeddedAuthority authority;
 
   @Autowired
-  RawHttp.Controllers controllers;
+  DotSegmentBypass.Controllers controllers;
 
   @Autowired
   AuditCounters counters;
@@ -47,12 +48,12 @@ class LanyardRequestRejectedHandlerTest {
     int calls = controllers.total();
     int lanyardAnswers = 0;
 
-    for (String probe : RawHttp.PROBES) {
+    for (String probe : DotSegmentBypass.PROBES) {
       for (String token : new String[] {null, ops}) {
-        RawHttp response = RawHttp.get(port, probe, token);
+        RawResponse response = RawResponse.get(port, probe, token);
         assertThat(response.status).as("%s -> %s", probe, response).isEqualTo(400);
         if (!response.body.startsWith("<")) {
-          assertThat(response.body).as(probe).isEqualTo(RawHttp.NOT_NORMAL_BODY);
+          assertThat(response.body).as(probe).isEqualTo(DotSegmentBypass.NOT_NORMAL_BODY);
           assertThat(response.headers).as(probe).doesNotContainKey("www-authenticate")
               .containsEntry("cache-control", "no-store");
           lanyardAnswers++;
@@ -63,7 +64,7 @@ class LanyardRequestRejectedHandlerTest {
     assertThat(controllers.total()).as("no controller reached").isEqualTo(calls);
     assertThat(counters.rejected().getOrDefault("BAD_REQUEST", 0L) - before).isEqualTo(lanyardAnswers);
     assertThat(lanyardAnswers).as("all but the probes Tomcat refuses itself").isGreaterThanOrEqualTo(
-        RawHttp.PROBES.length * 2 - 8);
+        DotSegmentBypass.PROBES.length * 2 - 8);
   }
 
   @Test
@@ -71,16 +72,16 @@ class LanyardRequestRejectedHandlerTest {
     String ops = authority.mint(SpiffeId.parse("spiffe://example.org/ops"), List.of("spiffe://example.org/hello"),
         List.of(), null).token();
 
-    assertThat(RawHttp.get(port, "/health", null).status).isEqualTo(200);
-    assertThat(RawHttp.get(port, "/files/caf%C3%A9%20au%20lait", null).status).isEqualTo(200);
-    assertThat(RawHttp.get(port, "/admin/x", null).status).isEqualTo(401);
-    assertThat(RawHttp.get(port, "/api/orders/42", null).status).isEqualTo(401);
-    assertThat(RawHttp.get(port, "/api/orders/42", ops).status).isEqualTo(200);
+    assertThat(RawResponse.get(port, "/health", null).status).isEqualTo(200);
+    assertThat(RawResponse.get(port, "/files/caf%C3%A9%20au%20lait", null).status).isEqualTo(200);
+    assertThat(RawResponse.get(port, "/admin/x", null).status).isEqualTo(401);
+    assertThat(RawResponse.get(port, "/api/orders/42", null).status).isEqualTo(401);
+    assertThat(RawResponse.get(port, "/api/orders/42", ops).status).isEqualTo(200);
   }
 
   @SpringBootConfiguration
   @EnableAutoConfiguration
-  @Import(RawHttp.Controllers.class)
+  @Import(DotSegmentBypass.Controllers.class)
   static class App {
   }
 }

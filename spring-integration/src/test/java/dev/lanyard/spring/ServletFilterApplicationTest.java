@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.testing.RawResponse;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,26 +81,26 @@ class ServletFilterApplicationTest {
       .withConfiguration(AutoConfigurations.of(LanyardAutoConfiguration.class, SslAutoConfiguration.class,
           TomcatServletWebServerAutoConfiguration.class, DispatcherServletAutoConfiguration.class,
           WebMvcAutoConfiguration.class, HttpMessageConvertersAutoConfiguration.class))
-      .withUserConfiguration(RawHttp.Controllers.class)
+      .withUserConfiguration(DotSegmentBypass.Controllers.class)
       .withPropertyValues("server.port=0", "lanyard.spiffe-id=spiffe://example.org/hello")
-      .withPropertyValues(RawHttp.POLICY);
+      .withPropertyValues(DotSegmentBypass.POLICY);
 
   @Test
   void servletFilterWhenRawPathNotInNormalFormThen400AndControllerNeverReached() {
     bypassRunner.run(context -> {
       assertThat(context).hasNotFailed();
       int port = ((WebServerApplicationContext) context.getSourceApplicationContext()).getWebServer().getPort();
-      RawHttp.Controllers controllers = context.getBean(RawHttp.Controllers.class);
+      DotSegmentBypass.Controllers controllers = context.getBean(DotSegmentBypass.Controllers.class);
       AuditCounters counters = context.getBean(AuditCounters.class);
       String ops = context.getBean(EmbeddedAuthority.class).mint(SpiffeId.parse("spiffe://example.org/ops"),
           List.of("spiffe://example.org/hello"), List.of(), null).token();
 
-      for (String probe : RawHttp.PROBES) {
+      for (String probe : DotSegmentBypass.PROBES) {
         for (String token : new String[] {null, ops}) {
-          RawHttp response = RawHttp.get(port, probe, token);
+          RawResponse response = RawResponse.get(port, probe, token);
           assertThat(response.status).as("%s -> %s", probe, response).isEqualTo(400);
           if (response.body.startsWith("{")) {
-            assertThat(response.body).as(probe).isEqualTo(RawHttp.NOT_NORMAL_BODY);
+            assertThat(response.body).as(probe).isEqualTo(DotSegmentBypass.NOT_NORMAL_BODY);
             assertThat(response.headers).as(probe).doesNotContainKey("www-authenticate")
                 .containsEntry("cache-control", "no-store");
           }
@@ -109,13 +110,13 @@ class ServletFilterApplicationTest {
       assertThat(counters.accepted()).as("no request accepted").isEmpty();
       assertThat(counters.rejected()).containsKey("BAD_REQUEST");
 
-      assertThat(RawHttp.get(port, "/health", null).status).isEqualTo(200);
-      assertThat(RawHttp.get(port, "/api", null).status).isEqualTo(200);
-      assertThat(RawHttp.get(port, "/files/caf%C3%A9%20au%20lait", null).status).isEqualTo(200);
+      assertThat(RawResponse.get(port, "/health", null).status).isEqualTo(200);
+      assertThat(RawResponse.get(port, "/api", null).status).isEqualTo(200);
+      assertThat(RawResponse.get(port, "/files/caf%C3%A9%20au%20lait", null).status).isEqualTo(200);
       assertThat(controllers.calls("file:caf\u00e9 au lait")).isEqualTo(1);
-      assertThat(RawHttp.get(port, "/admin/x", null).status).isEqualTo(401);
-      assertThat(RawHttp.get(port, "/api/orders/42", null).status).isEqualTo(401);
-      assertThat(RawHttp.get(port, "/admin/x", ops).status).isEqualTo(200);
+      assertThat(RawResponse.get(port, "/admin/x", null).status).isEqualTo(401);
+      assertThat(RawResponse.get(port, "/api/orders/42", null).status).isEqualTo(401);
+      assertThat(RawResponse.get(port, "/admin/x", ops).status).isEqualTo(200);
       assertThat(controllers.calls("admin")).isEqualTo(1);
       assertThat(controllers.calls("order")).isZero();
     });
@@ -126,9 +127,9 @@ class ServletFilterApplicationTest {
     bypassRunner.withPropertyValues("lanyard.allow-unnormalized-paths=true").run(context -> {
       assertThat(context).hasNotFailed();
       int port = ((WebServerApplicationContext) context.getSourceApplicationContext()).getWebServer().getPort();
-      RawHttp.Controllers controllers = context.getBean(RawHttp.Controllers.class);
+      DotSegmentBypass.Controllers controllers = context.getBean(DotSegmentBypass.Controllers.class);
 
-      RawHttp relaxed = RawHttp.get(port, "/admin/../health", null);
+      RawResponse relaxed = RawResponse.get(port, "/admin/../health", null);
 
       assertThat(relaxed.status).as("%s", relaxed).isEqualTo(200);
       assertThat(controllers.calls("admin")).as("the documented risk of the relaxation").isEqualTo(1);

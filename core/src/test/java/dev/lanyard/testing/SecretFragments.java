@@ -1,4 +1,4 @@
-package dev.lanyard;
+package dev.lanyard.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,11 +20,13 @@ import java.util.regex.Pattern;
  * {@link #WINDOW} characters of their secret part, so that a text leaking any 20 consecutive characters of one is
  * caught, in one pass over the text (as it is, and with its white space removed, for a PEM split over lines). Only
  * the secret part of a key's encoding is cut: the fixed ASN.1 prefix of a PKCS#8 key and the public key it may carry
- * are not secrets.
+ * are not secrets. Shared by the secret-leak tests of every module.
+ *
+ * <p>Not thread-safe: one test fills and checks it.
  */
-final class SecretFragments {
-  static final int WINDOW = 20;
-  static final Pattern PEM_PRIVATE_KEY =
+public final class SecretFragments {
+  public static final int WINDOW = 20;
+  public static final Pattern PEM_PRIVATE_KEY =
       Pattern.compile("-----BEGIN ([A-Z ]*)PRIVATE KEY-----\\s+([A-Za-z0-9+/=\\s]+?)-----END");
 
   private final Map<String, String> windows = new HashMap<>();
@@ -32,14 +34,14 @@ final class SecretFragments {
   private int count;
 
   /** A token: the whole of it, and every window of its signature. */
-  void token(String token) {
+  public void token(String token) {
     count++;
     wholes.put(token, "a token");
     cut(token.substring(token.lastIndexOf('.') + 1), "a token's signature");
   }
 
   /** A private key: its private scalar or exponent (hex, decimal) and the secret part of its PKCS#8 base64. */
-  void privateKey(PrivateKey key) {
+  public void privateKey(PrivateKey key) {
     count++;
     BigInteger secret = key instanceof ECPrivateKey ? ((ECPrivateKey) key).getS()
         : key instanceof RSAPrivateCrtKey ? ((RSAPrivateCrtKey) key).getPrivateExponent() : null;
@@ -53,7 +55,7 @@ final class SecretFragments {
   }
 
   /** The PRIVATE KEY blocks of a PEM text. Returns how many there were. */
-  int pem(String pem) {
+  public int pem(String pem) {
     int blocks = 0;
     Matcher m = PEM_PRIVATE_KEY.matcher(pem);
     while (m.find()) {
@@ -67,12 +69,12 @@ final class SecretFragments {
   }
 
   /** How many secrets were added. */
-  int count() {
+  public int count() {
     return count;
   }
 
   /** Asserts that {@code text} holds no secret fragment and no {@code PRIVATE KEY} PEM marker. */
-  void assertAbsentFrom(String what, String text) {
+  public void assertAbsentFrom(String what, String text) {
     assertThat(text).as("%s has a PEM private key marker", what).doesNotContainPattern("-----BEGIN[A-Z ]*PRIVATE KEY");
     for (String candidate : List.of(text, text.replaceAll("\\s", ""))) {
       for (Map.Entry<String, String> whole : wholes.entrySet()) {
