@@ -127,6 +127,11 @@ final class X509Command implements Runnable {
       byte[] csrDer = csr == null ? null : readCsr(csr);
 
       EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir);
+      // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
+      if (ttl != null && ttl.compareTo(authority.maxX509SvidTtl()) > 0) {
+        throw new CliException("--ttl " + ttl + " exceeds the authority's maximum X.509-SVID TTL ("
+            + authority.maxX509SvidTtl().toSeconds() + "s)");
+      }
       X509Svid svid;
       try {
         svid = csrDer == null ? authority.issueX509Svid(id, ttl, dnsNames)
