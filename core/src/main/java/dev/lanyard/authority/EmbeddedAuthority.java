@@ -74,7 +74,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       this.sequence = sequence;
       TrustBundle.Builder builder = TrustBundle.newBuilder(trustDomain).sequence(sequence).refreshHint(refreshHint);
       for (SigningKey key : jwt.keys()) {
-        builder.addJwtKey(key.publicKey);
+        builder.addJwtKey(Objects.requireNonNull(key.publicKey));
       }
       for (SigningKey key : cas.keys()) {
         builder.addX509Authority(key.root());
@@ -276,7 +276,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     if (settings.jwtIssuer != null) {
       builder.issuer(settings.jwtIssuer);
     }
-    return builder.sign(key.algorithm, key.keyId, key.keyPair.getPrivate());
+    return builder.sign(Objects.requireNonNull(key.algorithm), key.keyId, key.keyPair.getPrivate());
   }
 
   /** False once the token's signing key was tainted, revoked or dropped. */

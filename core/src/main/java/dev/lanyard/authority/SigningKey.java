@@ -7,6 +7,7 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -52,7 +53,7 @@ final class SigningKey implements KeyLifecycle.Key<SigningKey> {
     this.activatedAt = activatedAt;
     this.retiredAt = retiredAt;
     this.tainted = tainted;
-    this.publicKey = kind == Kind.JWT ? JwtKey.of(keyId, keyPair.getPublic(), Optional.of(algorithm)) : null;
+    this.publicKey = algorithm != null ? JwtKey.of(keyId, keyPair.getPublic(), Optional.of(algorithm)) : null;
   }
 
   static SigningKey jwt(String keyId, JwtAlgorithm algorithm, KeyPair keyPair, Instant createdAt, Instant notAfter,
@@ -128,11 +129,12 @@ final class SigningKey implements KeyLifecycle.Key<SigningKey> {
   }
 
   AuthorityKey describe() {
-    return new AuthorityKey(keyId, algorithm, state(), tainted, createdAt, notAfter, activatedAt, retiredAt);
+    return new AuthorityKey(keyId, Objects.requireNonNull(algorithm, "not a JWT key"), state(), tainted, createdAt,
+        notAfter, activatedAt, retiredAt);
   }
 
   AuthorityCa describeCa() {
-    return new AuthorityCa(keyId, caKeyType.name(), state(), tainted, createdAt, notAfter, activatedAt, retiredAt,
-        certificate());
+    return new AuthorityCa(keyId, Objects.requireNonNull(caKeyType, "not a CA").name(), state(), tainted, createdAt,
+        notAfter, activatedAt, retiredAt, certificate());
   }
 }
