@@ -84,6 +84,11 @@ final class JwtCommand implements Runnable {
         }
       }
       EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec));
+      // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
+      if (ttl != null && ttl.compareTo(authority.maxJwtSvidTtl()) > 0) {
+        throw new CliException("--ttl " + ttl + " exceeds the authority's maximum JWT-SVID TTL ("
+            + authority.maxJwtSvidTtl().toSeconds() + "s)");
+      }
       JwtSvid svid = authority.mint(subject, audiences, scopeList, ttl);
       spec.commandLine().getOut().println(svid.token());
       return 0;

@@ -68,6 +68,11 @@ final class X509IssueCommand implements Callable<Integer> {
     byte @Nullable [] csrDer = csr == null ? null : readCsr(csr);
 
     EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec));
+    // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
+    if (ttl != null && ttl.compareTo(authority.maxX509SvidTtl()) > 0) {
+      throw new CliException("--ttl " + ttl + " exceeds the authority's maximum X.509-SVID TTL ("
+          + authority.maxX509SvidTtl().toSeconds() + "s)");
+    }
     X509Svid svid;
     try {
       svid = csrDer == null ? authority.issueX509Svid(id, ttl, dnsNames)

@@ -41,6 +41,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The on-disk form of an authority: {@code authority.json} (settings and key metadata, no key material) and one
@@ -66,13 +67,13 @@ final class AuthorityStore {
   /** Settings and keys as stored. */
   static final class Snapshot {
     final TrustDomain trustDomain;
-    final EmbeddedAuthority.Settings settings;
-    final EmbeddedAuthority.Upstream upstream;
+    final AuthoritySettings settings;
+    final @Nullable UpstreamCa upstream;
     final long sequence;
     final List<SigningKey> keys;
 
-    Snapshot(TrustDomain trustDomain, EmbeddedAuthority.Settings settings, EmbeddedAuthority.Upstream upstream,
-        long sequence, List<SigningKey> keys) {
+    Snapshot(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream, long sequence,
+        List<SigningKey> keys) {
       this.trustDomain = trustDomain;
       this.settings = settings;
       this.upstream = upstream;
@@ -170,7 +171,7 @@ final class AuthorityStore {
     }
     try {
       TrustDomain trustDomain = TrustDomain.of(string(m, "trustDomain"));
-      EmbeddedAuthority.Settings settings = new EmbeddedAuthority.Settings(
+      AuthoritySettings settings = new AuthoritySettings(
           JwtAlgorithm.valueOf(string(m, "jwtAlgorithm")),
           Duration.ofSeconds(number(m, "jwtKeyLifetimeSeconds")),
           Duration.ofSeconds(number(m, "defaultJwtSvidTtlSeconds")),
@@ -181,7 +182,7 @@ final class AuthorityStore {
           Duration.ofSeconds(number(m, "caLifetimeSeconds")),
           Duration.ofSeconds(number(m, "defaultX509SvidTtlSeconds")),
           Duration.ofSeconds(number(m, "maxX509SvidTtlSeconds")));
-      EmbeddedAuthority.Upstream upstream = Boolean.TRUE.equals(m.get("upstream")) ? readUpstream() : null;
+      UpstreamCa upstream = Boolean.TRUE.equals(m.get("upstream")) ? readUpstream() : null;
       long sequence = number(m, "sequence");
       Object keysValue = m.get("keys");
       if (!(keysValue instanceof List)) {
@@ -357,12 +358,12 @@ final class AuthorityStore {
     }
   }
 
-  private EmbeddedAuthority.Upstream readUpstream() {
+  private UpstreamCa readUpstream() {
     KeyFile file = readKeyFile(UPSTREAM);
     if (file.chain.isEmpty()) {
       throw new AuthorityStoreException("key file " + keyPath(UPSTREAM) + " holds no certificate");
     }
-    return new EmbeddedAuthority.Upstream(file.privateKey, file.chain);
+    return new UpstreamCa(file.privateKey, file.chain);
   }
 
   private void writeAtomically(Path target, byte[] content, boolean secret) throws IOException {

@@ -3,11 +3,7 @@ package dev.lanyard.authority;
 import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.credentials.JwtSvidMinter;
 import dev.lanyard.credentials.X509SvidIssuer;
-import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.internal.DnsNames;
-import dev.lanyard.internal.JwsSigning;
-import dev.lanyard.internal.Text;
 import dev.lanyard.jwt.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
@@ -16,13 +12,10 @@ import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.X509Svid;
-import dev.lanyard.x509.X509SvidRejectedException;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,6 +25,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An in-JVM authority for one trust domain: it mints JWT-SVIDs, issues X.509-SVIDs and publishes the trust bundle
@@ -41,161 +37,73 @@ import java.util.Optional;
  * each kind. When it has lived half its lifetime a next one is PREPARED and published in the bundle; at five sixths
  * it is activated and the old one RETIRED. A retired key stays in the bundle until the last credential it signed has
  * expired (its retirement plus the maximum credential TTL, capped at its own expiry, plus a 5 minute grace for clock
- * skew). Credential expiry is capped at the signing key's expiry. Tainting stops a key signing at once (credential
- * caches renew what it signed); revoking removes a non-active key from the bundle, and for JWT keys revokes its tokens
- * in every verifier that shares {@link #revocations()}.
+ * skew). A TTL asked for beyond the maximum is shortened to it, and credential expiry is capped at the signing
+ * key's expiry (both logged at DEBUG), as {@link JwtSvidMinter} and {@link X509SvidIssuer} allow. Tainting stops a key
+ * signing at once (credential caches renew what it signed); revoking removes a non-active key from the bundle, and
+ * for JWT keys revokes its tokens in every verifier that shares {@link #revocations()}.
  *
  * <p>The CA is self-signed, or an intermediate under an upstream CA (its key and certificate chain, the way SPIRE's
  * disk upstream authority works); then the bundle's root is the upstream root. CA certificates are CA:TRUE (critical),
  * keyCertSign and cRLSign (critical), with the URI SAN {@code spiffe://<trust domain>}.
  *
- * <p>Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and, when the
- * authority has a directory, persisted before they are published.
+ * <p>Thread-safe. Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and,
+ * when the authority has a directory, persisted before they are published.
+ *
+ * <p>This class wires the parts (all package-private): {@code AuthoritySettings} (validated settings and TTL rules),
+ * {@code KeyLifecycle} (the key transitions, one set of rules for both kinds), {@code SigningKeyFactory} (new keys
+ * and CAs), {@code X509SvidIssuance} (leaf certificates) and {@code AuthorityStore} (persistence).
  */
 public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /** Grace a retired key stays published after its last credential's expiry, for verifiers' clock skew. */
   static final Duration RETIREMENT_GRACE = Duration.ofMinutes(5);
-  /** How far an X.509-SVID's notBefore is backdated, for peers whose clocks are a little behind. */
-  static final Duration BACKDATE = Duration.ofSeconds(10);
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
-  /** Settings that persist with the authority. */
-  static final class Settings {
-    final JwtAlgorithm jwtAlgorithm;
-    final Duration jwtKeyLifetime;
-    final Duration defaultJwtSvidTtl;
-    final Duration maxJwtSvidTtl;
-    final Duration bundleRefreshHint;
-    final String jwtIssuer;
-    final Certificates.KeyType caKeyType;
-    final Duration caLifetime;
-    final Duration defaultX509SvidTtl;
-    final Duration maxX509SvidTtl;
-
-    Settings(JwtAlgorithm jwtAlgorithm, Duration jwtKeyLifetime, Duration defaultJwtSvidTtl,
-        Duration maxJwtSvidTtl, Duration bundleRefreshHint, String jwtIssuer, Certificates.KeyType caKeyType,
-        Duration caLifetime, Duration defaultX509SvidTtl, Duration maxX509SvidTtl) {
-      this.jwtAlgorithm = jwtAlgorithm;
-      this.jwtKeyLifetime = jwtKeyLifetime;
-      this.defaultJwtSvidTtl = defaultJwtSvidTtl;
-      this.maxJwtSvidTtl = maxJwtSvidTtl;
-      this.bundleRefreshHint = bundleRefreshHint;
-      this.jwtIssuer = jwtIssuer;
-      this.caKeyType = caKeyType;
-      this.caLifetime = caLifetime;
-      this.defaultX509SvidTtl = defaultX509SvidTtl;
-      this.maxX509SvidTtl = maxX509SvidTtl;
-      validate();
-    }
-
-    private void validate() {
-      if (jwtAlgorithm != JwtAlgorithm.ES256 && jwtAlgorithm != JwtAlgorithm.ES384
-          && jwtAlgorithm != JwtAlgorithm.RS256 && jwtAlgorithm != JwtAlgorithm.PS256) {
-        throw new IllegalArgumentException("the embedded authority signs with ES256, ES384, RS256 or PS256");
-      }
-      Objects.requireNonNull(caKeyType, "caKeyType");
-      checkTtls("JWT", jwtKeyLifetime, defaultJwtSvidTtl, maxJwtSvidTtl);
-      checkTtls("X.509", caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
-      positive(bundleRefreshHint, "bundle refresh hint");
-    }
-
-    private static void checkTtls(String what, Duration keyLifetime, Duration defaultTtl, Duration maxTtl) {
-      positive(defaultTtl, "default " + what + "-SVID TTL");
-      positive(maxTtl, "maximum " + what + "-SVID TTL");
-      if (defaultTtl.compareTo(maxTtl) > 0) {
-        throw new IllegalArgumentException("default " + what + "-SVID TTL " + defaultTtl + " exceeds the maximum "
-            + maxTtl);
-      }
-      if (keyLifetime.compareTo(maxTtl.multipliedBy(6)) < 0) {
-        throw new IllegalArgumentException(what + " key lifetime must be at least six times the maximum " + what
-            + "-SVID TTL (" + maxTtl.multipliedBy(6) + "), so that rotation never cuts credentials short");
-      }
-    }
-
-    Duration lifetime(Kind kind) {
-      return kind == Kind.JWT ? jwtKeyLifetime : caLifetime;
-    }
-
-    Duration maxTtl(Kind kind) {
-      return kind == Kind.JWT ? maxJwtSvidTtl : maxX509SvidTtl;
-    }
-  }
-
-  /** The upstream CA an intermediate CA is signed by: its key and its chain (its own certificate first). */
-  static final class Upstream {
-    final PrivateKey key;
-    final List<X509Certificate> chain;
-
-    Upstream(PrivateKey key, List<X509Certificate> chain) {
-      this.key = key;
-      this.chain = List.copyOf(chain);
-    }
-  }
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedAuthority.class);
 
   /** An immutable snapshot of the keys and the bundle they make. */
   private static final class State {
-    final List<SigningKey> keys;
+    final KeyRing<SigningKey> jwt;
+    final KeyRing<SigningKey> cas;
     final long sequence;
-    final SigningKey activeJwt;
-    final SigningKey preparedJwt;
-    final SigningKey activeCa;
-    final SigningKey preparedCa;
     final TrustBundle bundle;
     final Optional<TrustBundle> bundleOptional;
 
-    State(TrustDomain trustDomain, List<SigningKey> keys, long sequence, Duration refreshHint) {
-      this.keys = List.copyOf(keys);
+    State(TrustDomain trustDomain, KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas, long sequence,
+        Duration refreshHint) {
+      this.jwt = jwt;
+      this.cas = cas;
       this.sequence = sequence;
-      this.activeJwt = find(keys, Kind.JWT, KeyState.ACTIVE);
-      this.preparedJwt = find(keys, Kind.JWT, KeyState.PREPARED);
-      this.activeCa = find(keys, Kind.X509_CA, KeyState.ACTIVE);
-      this.preparedCa = find(keys, Kind.X509_CA, KeyState.PREPARED);
       TrustBundle.Builder builder = TrustBundle.newBuilder(trustDomain).sequence(sequence).refreshHint(refreshHint);
-      for (SigningKey key : keys) {
-        if (key.kind == Kind.JWT) {
-          builder.addJwtKey(key.publicKey);
-        } else {
-          builder.addX509Authority(key.root());
-        }
+      for (SigningKey key : jwt.keys()) {
+        builder.addJwtKey(Objects.requireNonNull(key.publicKey));
+      }
+      for (SigningKey key : cas.keys()) {
+        builder.addX509Authority(key.root());
       }
       this.bundle = builder.build();
       this.bundleOptional = Optional.of(bundle);
     }
 
-    private static SigningKey find(List<SigningKey> keys, Kind kind, KeyState state) {
-      for (SigningKey key : keys) {
-        if (key.kind == kind && key.state() == state) {
-          return key;
-        }
-      }
-      return null;
+    KeyRing<SigningKey> ring(Kind kind) {
+      return kind == Kind.JWT ? jwt : cas;
     }
 
-    SigningKey active(Kind kind) {
-      return kind == Kind.JWT ? activeJwt : activeCa;
-    }
-
-    SigningKey prepared(Kind kind) {
-      return kind == Kind.JWT ? preparedJwt : preparedCa;
-    }
-
-    SigningKey find(Kind kind, String keyId) {
-      for (SigningKey key : keys) {
-        if (key.kind == kind && key.keyId.equals(keyId)) {
-          return key;
-        }
-      }
-      return null;
+    /** All keys, JWT keys first, each kind oldest first: as persisted. */
+    List<SigningKey> keys() {
+      List<SigningKey> keys = new ArrayList<>(jwt.keys());
+      keys.addAll(cas.keys());
+      return keys;
     }
   }
 
   private final TrustDomain trustDomain;
-  private final Settings settings;
-  private final Upstream upstream;
+  private final AuthoritySettings settings;
+  private final @Nullable UpstreamCa upstream;
   private final Clock clock;
-  private final AuthorityStore store;
+  private final @Nullable AuthorityStore store;
   private final RevocationList revocations;
+  private final SigningKeyFactory keyFactory;
+  private final KeyLifecycle jwtLifecycle;
+  private final KeyLifecycle caLifecycle;
   private final Object lock = new Object();
   private volatile State state;
   private volatile Instant nextMaintenance;
@@ -207,16 +115,30 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return state.bundleOptional;
   };
 
-  private EmbeddedAuthority(TrustDomain trustDomain, Settings settings, Upstream upstream, Clock clock,
-      AuthorityStore store, long sequence, List<SigningKey> keys) {
+  private EmbeddedAuthority(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream,
+      Clock clock, @Nullable AuthorityStore store, long sequence, List<SigningKey> keys) {
     this.trustDomain = trustDomain;
     this.settings = settings;
     this.upstream = upstream;
     this.clock = clock;
     this.store = store;
     this.revocations = new RevocationList(clock, settings.maxJwtSvidTtl.plus(RETIREMENT_GRACE));
-    this.state = new State(trustDomain, keys, sequence, settings.bundleRefreshHint);
+    this.keyFactory = new SigningKeyFactory(trustDomain, settings, upstream);
+    this.jwtLifecycle = new KeyLifecycle(settings.jwtKeyLifetime, settings.maxJwtSvidTtl, RETIREMENT_GRACE);
+    this.caLifecycle = new KeyLifecycle(settings.caLifetime, settings.maxX509SvidTtl, RETIREMENT_GRACE);
+    this.state = new State(trustDomain, ring(keys, Kind.JWT), ring(keys, Kind.X509_CA), sequence,
+        settings.bundleRefreshHint);
     this.nextMaintenance = Instant.MIN;
+  }
+
+  private static KeyRing<SigningKey> ring(List<SigningKey> keys, Kind kind) {
+    List<SigningKey> ofKind = new ArrayList<>();
+    for (SigningKey key : keys) {
+      if (key.kind == kind) {
+        ofKind.add(key);
+      }
+    }
+    return new KeyRing<>(ofKind);
   }
 
   /** A builder for a new authority of {@code trustDomain}. */
@@ -307,10 +229,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /** The JWT signing keys, oldest first: metadata only. */
   public List<AuthorityKey> jwtKeys() {
     List<AuthorityKey> keys = new ArrayList<>();
-    for (SigningKey key : state.keys) {
-      if (key.kind == Kind.JWT) {
-        keys.add(key.describe());
-      }
+    for (SigningKey key : state.jwt.keys()) {
+      keys.add(key.describe());
     }
     return List.copyOf(keys);
   }
@@ -318,10 +238,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /** The X.509 CAs, oldest first: metadata and certificates only. */
   public List<AuthorityCa> x509Cas() {
     List<AuthorityCa> cas = new ArrayList<>();
-    for (SigningKey key : state.keys) {
-      if (key.kind == Kind.X509_CA) {
-        cas.add(key.describeCa());
-      }
+    for (SigningKey key : state.cas.keys()) {
+      cas.add(key.describeCa());
     }
     return List.copyOf(cas);
   }
@@ -336,32 +254,35 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /**
    * Mints a JWT-SVID.
    *
-   * @param ttl lifetime, or null for the default; at most the maximum TTL. Capped at the signing key's expiry.
-   * @throws IllegalArgumentException when the subject is not a workload of this trust domain, or the TTL is out of
-   *     range, or an audience or scope is invalid
+   * @param ttl lifetime, or null for the default; a longer one than the maximum TTL is shortened to it (see
+   *     {@link JwtSvidMinter#mint}). Capped at the signing key's expiry: read the token's expiry, not the TTL asked
+   *     for.
+   * @throws IllegalArgumentException when the subject is not a workload of this trust domain, or the TTL is shorter
+   *     than 1 s (zero, negative), or an audience or scope is invalid
    */
   @Override
-  public JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, Duration ttl) {
+  public JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes,
+      @Nullable Duration ttl) {
     Objects.requireNonNull(audience, "audience");
     Objects.requireNonNull(scopes, "scopes");
-    checkSubject(subject, "JWT-SVID");
-    Duration lifetime = checkTtl(ttl, settings.defaultJwtSvidTtl, settings.maxJwtSvidTtl, "JWT-SVID");
+    checkSubject(subject, Kind.JWT);
+    Duration lifetime = grantedTtl(Kind.JWT, subject, ttl);
     maintainIfDue();
-    SigningKey key = state.activeJwt;
+    SigningKey key = Objects.requireNonNull(state.jwt.active(), "no active JWT key");
     Instant now = clock.instant();
-    Instant expiry = capped(now.plus(lifetime), key);
+    Instant expiry = expiry(Kind.JWT, subject, now, lifetime, key);
     JwtSvid.Builder builder = JwtSvid.newBuilder().subject(subject).audience(audience).scopes(scopes)
         .validity(now, expiry);
     if (settings.jwtIssuer != null) {
       builder.issuer(settings.jwtIssuer);
     }
-    return builder.sign(key.algorithm, key.keyId, key.keyPair.getPrivate());
+    return builder.sign(Objects.requireNonNull(key.algorithm), key.keyId, key.keyPair.getPrivate());
   }
 
   /** False once the token's signing key was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(JwtSvid svid) {
-    SigningKey key = state.find(Kind.JWT, svid.keyId());
+    SigningKey key = state.jwt.find(svid.keyId());
     return key != null && !key.tainted;
   }
 
@@ -414,21 +335,26 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return issueX509Svid(subject, null, List.of());
   }
 
+  /**
+   * Issues an X.509-SVID with a fresh EC P-256 key: as {@link #issueX509Svid(SpiffeId, Duration, Collection)} without
+   * DNS names.
+   */
   @Override
-  public X509Svid issue(SpiffeId subject, Duration ttl) {
+  public X509Svid issue(SpiffeId subject, @Nullable Duration ttl) {
     return issueX509Svid(subject, ttl, List.of());
   }
 
   /**
    * Issues an X.509-SVID with a fresh EC P-256 key.
    *
-   * @param ttl lifetime, or null for the default (1 h); capped at the CA's expiry
+   * @param ttl lifetime, or null for the default (1 h); a longer one than the maximum TTL is shortened to it (see
+   *     {@link X509SvidIssuer#issue}). Capped at the CA's expiry: read the SVID's expiry, not the TTL asked for.
    * @param dnsNames DNS SANs to add (optional): LDH names, either case, without trailing dot, not IP addresses; a
    *     wildcard only as the whole leftmost label with at least two labels after it ({@code *.example.org})
-   * @throws IllegalArgumentException when the subject is not a workload of this trust domain, the TTL is out of
-   *     range or a DNS name is invalid (the message names it)
+   * @throws IllegalArgumentException when the subject is not a workload of this trust domain, the TTL is shorter
+   *     than 1 s (zero, negative) or a DNS name is invalid (the message names it)
    */
-  public X509Svid issueX509Svid(SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
+  public X509Svid issueX509Svid(SpiffeId subject, @Nullable Duration ttl, Collection<String> dnsNames) {
     KeyPair pair = Certificates.generateKeyPair(Certificates.KeyType.EC_P256);
     return issueFor(subject, pair.getPublic(), pair.getPrivate(), ttl, dnsNames);
   }
@@ -441,65 +367,32 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @throws IllegalArgumentException when the CSR is malformed, its signature is wrong or its key is not EC P-256 or
    *     RSA of at least 2048 bits, or as for {@link #issueX509Svid(SpiffeId, Duration, Collection)}
    */
-  public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, Duration ttl, Collection<String> dnsNames) {
-    Objects.requireNonNull(csrDer, "csrDer");
-    PublicKey key;
-    try {
-      key = Csrs.verifiedPublicKey(csrDer);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("invalid certificate signing request: " + e.getMessage());
-    }
+  public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, @Nullable Duration ttl,
+      Collection<String> dnsNames) {
+    PublicKey key = X509SvidIssuance.csrPublicKey(csrDer);
     return issueFor(subject, key, null, ttl, dnsNames);
   }
 
-  private X509Svid issueFor(SpiffeId subject, PublicKey publicKey, PrivateKey privateKey, Duration ttl,
-      Collection<String> dnsNames) {
+  private X509Svid issueFor(SpiffeId subject, PublicKey publicKey, @Nullable PrivateKey privateKey,
+      @Nullable Duration ttl, Collection<String> dnsNames) {
     Objects.requireNonNull(dnsNames, "dnsNames");
-    checkSubject(subject, "X.509-SVID");
-    for (String dns : dnsNames) {
-      // The verifier's grammar (DnsNames), so that the authority never issues an SVID its own verifier refuses.
-      if (!DnsNames.isDnsName(dns, true)) {
-        throw new IllegalArgumentException("'" + (dns == null ? "null" : Text.printable(dns)) + "' is not a DNS name "
-            + "(LDH labels of at most 63 characters, at most 253 in all, no trailing dot, not an IP address; a "
-            + "wildcard only as '*.' followed by at least two labels)");
-      }
-    }
-    Duration lifetime = checkTtl(ttl, settings.defaultX509SvidTtl, settings.maxX509SvidTtl, "X.509-SVID");
+    checkSubject(subject, Kind.X509_CA);
+    X509SvidIssuance.checkDnsNames(dnsNames);
+    Duration lifetime = grantedTtl(Kind.X509_CA, subject, ttl);
     maintainIfDue();
-    SigningKey ca = state.activeCa;
+    SigningKey ca = Objects.requireNonNull(state.cas.active(), "no active CA");
     Instant now = clock.instant();
-    Instant notBefore = now.minus(BACKDATE);
-    Instant caNotBefore = ca.certificate().getNotBefore().toInstant();
-    if (notBefore.isBefore(caNotBefore)) {
-      notBefore = caNotBefore;
-    }
-    Instant notAfter = capped(now.plus(lifetime), ca);
-    if (!notAfter.isAfter(now)) {
-      throw new IllegalStateException("the active CA has expired (at " + ca.notAfter
-          + "); configure a valid upstream CA");
-    }
-    X509Certificate leaf = Certificates.leafCertificate(publicKey, subject, dnsNames, ca.certificate(),
-        ca.keyPair.getPrivate(), notBefore, notAfter);
-    // Leaf, then intermediates up to but not including the root the bundle publishes.
-    List<X509Certificate> chain = new ArrayList<>();
-    chain.add(leaf);
-    chain.addAll(ca.chain.subList(0, ca.chain.size() - 1));
-    try {
-      // Every SVID is checked against the X509-SVID profile before it is handed out (as SPIRE does). Its signature
-      // is not re-verified: the CA key just made it, and on JDK 17 a verification would double the cost of issuing.
-      return X509Svid.of(chain, privateKey);
-    } catch (X509SvidRejectedException e) {
-      throw new IllegalStateException("issued an X.509-SVID that fails its own profile check: " + e.getMessage(), e);
-    }
+    Instant notAfter = expiry(Kind.X509_CA, subject, now, lifetime, ca);
+    return X509SvidIssuance.issue(ca, subject, publicKey, privateKey, dnsNames, now, notAfter);
   }
 
   /** False once the SVID's CA was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(X509Svid svid) {
     // Called on every handshake through the SVID source: match by name and key identifier, no signature check.
-    for (SigningKey key : state.keys) {
-      if (key.kind == Kind.X509_CA && Certificates.mayHaveIssued(key.certificate(), svid.leaf())) {
-        return !key.tainted;
+    for (SigningKey ca : state.cas.keys()) {
+      if (X509SvidIssuance.mayHaveIssued(ca, svid)) {
+        return !ca.tainted;
       }
     }
     return false;
@@ -532,88 +425,48 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
   // --------------------------------------------------------------------------------------------------- lifecycle
 
+  private KeyLifecycle lifecycle(Kind kind) {
+    return kind == Kind.JWT ? jwtLifecycle : caLifecycle;
+  }
+
   private SigningKey prepare(Kind kind) {
     synchronized (lock) {
-      State s = state;
-      if (s.prepared(kind) != null) {
-        return s.prepared(kind);
-      }
-      SigningKey key = newKey(kind, clock.instant());
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      keys.add(key);
-      publish(keys, s.sequence + 1);
-      return key;
+      KeyRing<SigningKey> next = lifecycle(kind).prepare(state.ring(kind), clock.instant(), keyFactory.of(kind));
+      publishIfChanged(kind, next);
+      return Objects.requireNonNull(next.prepared());
     }
   }
 
   private SigningKey activate(Kind kind) {
     synchronized (lock) {
-      State s = state;
-      SigningKey prepared = s.prepared(kind);
-      if (prepared == null) {
-        throw new IllegalStateException("no prepared key to activate; prepare one first");
-      }
-      Instant now = clock.instant();
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      SigningKey active = s.active(kind);
-      if (active != null) {
-        keys.set(keys.indexOf(active), active.retire(now));
-      }
-      SigningKey activated = prepared.activate(now);
-      keys.set(keys.indexOf(prepared), activated);
-      publish(keys, s.sequence + 1);
-      return activated;
+      KeyRing<SigningKey> next = lifecycle(kind).activate(state.ring(kind), clock.instant());
+      publishIfChanged(kind, next);
+      return Objects.requireNonNull(next.active());
     }
   }
 
   private SigningKey rotate(Kind kind) {
     synchronized (lock) {
-      return state.prepared(kind) != null ? activate(kind) : prepare(kind);
+      KeyRing<SigningKey> next = lifecycle(kind).rotate(state.ring(kind), clock.instant(), keyFactory.of(kind));
+      publishIfChanged(kind, next);
+      return Objects.requireNonNull(next.prepared() != null ? next.prepared() : next.active());
     }
   }
 
   private SigningKey taint(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     synchronized (lock) {
-      State s = state;
-      SigningKey key = s.find(kind, keyId);
-      if (key == null) {
-        throw new IllegalArgumentException("no key " + keyId);
-      }
-      if (key.tainted) {
-        return key;
-      }
-      Instant now = clock.instant();
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      SigningKey tainted = key.taint();
-      if (key.state() != KeyState.RETIRED) {
-        tainted = tainted.retire(now);
-      }
-      keys.set(keys.indexOf(key), tainted);
-      if (key == s.active(kind)) {
-        SigningKey prepared = s.prepared(kind);
-        if (prepared != null) {
-          keys.set(keys.indexOf(prepared), prepared.activate(now));
-        } else {
-          keys.add(newKey(kind, now).activate(now));
-        }
-      }
-      publish(keys, s.sequence + 1);
-      return state.find(kind, keyId);
+      KeyRing<SigningKey> next = lifecycle(kind).taint(state.ring(kind), keyId, clock.instant(),
+          keyFactory.of(kind));
+      publishIfChanged(kind, next);
+      return Objects.requireNonNull(next.find(keyId));
     }
   }
 
   private void revoke(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     synchronized (lock) {
-      State s = state;
-      SigningKey key = s.find(kind, keyId);
-      if (key == null) {
-        throw new IllegalArgumentException("no key " + keyId);
-      }
-      if (key == s.active(kind)) {
-        throw new IllegalStateException("key " + keyId + " is active; taint it (or rotate) before revoking it");
-      }
+      KeyRing<SigningKey> next = lifecycle(kind).revoke(state.ring(kind), keyId);
       if (kind == Kind.X509_CA && upstream != null) {
         throw new IllegalStateException("the bundle's root is the upstream CA, so removing intermediate " + keyId
             + " would not stop its SVIDs verifying; revoke it at the upstream CA, or taint it and let them expire");
@@ -621,9 +474,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       if (kind == Kind.JWT) {
         revocations.revokeKey(keyId);
       }
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      keys.remove(key);
-      publish(keys, s.sequence + 1);
+      publishIfChanged(kind, next);
     }
   }
 
@@ -635,61 +486,15 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     synchronized (lock) {
       Instant now = clock.instant();
       State s = state;
-      List<SigningKey> keys = new ArrayList<>(s.keys);
-      boolean changed = maintain(Kind.JWT, s, keys, now);
-      changed |= maintain(Kind.X509_CA, s, keys, now);
-      if (changed) {
-        publish(keys, s.sequence + 1);
+      KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
+          keyFactory.of(Kind.JWT));
+      KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
+          keyFactory.of(Kind.X509_CA));
+      if (jwt != s.jwt || cas != s.cas) {
+        publish(jwt, cas);
       }
-      nextMaintenance = now.plus(Duration.ofMinutes(1).compareTo(settings.jwtKeyLifetime.dividedBy(24)) < 0
-          ? Duration.ofMinutes(1) : settings.jwtKeyLifetime.dividedBy(24));
+      nextMaintenance = now.plus(settings.maintenanceInterval());
     }
-  }
-
-  private boolean maintain(Kind kind, State s, List<SigningKey> keys, Instant now) {
-    Duration maxTtl = settings.maxTtl(kind);
-    boolean changed = keys.removeIf(k -> k.kind == kind && k.state() == KeyState.RETIRED
-        && !now.isBefore(k.removableAt(maxTtl, RETIREMENT_GRACE)));
-    SigningKey active = s.active(kind);
-    SigningKey prepared = s.prepared(kind);
-    if (prepared != null && !now.isBefore(prepared.notAfter.minus(maxTtl))) {
-      keys.remove(prepared);
-      prepared = null;
-      changed = true;
-    }
-    Duration life = settings.lifetime(kind);
-    if (active != null && now.isBefore(active.notAfter) && !now.isBefore(longestPossibleNotAfter(kind, now)
-        .minus(maxTtl))) {
-      // A new key could live no longer than this one (an upstream CA about to expire caps them all): keep issuing
-      // with the current one, capped at its expiry, rather than churning out unpublished keys every minute.
-      return changed;
-    }
-    if (active == null || !now.isBefore(active.notAfter.minus(maxTtl))) {
-      // No usable active key: activate the prepared one, or a fresh one (first start, or a long pause).
-      if (active != null) {
-        keys.set(keys.indexOf(active), active.retire(now));
-      }
-      if (prepared != null) {
-        keys.set(keys.indexOf(prepared), prepared.activate(now));
-      } else {
-        keys.add(newKey(kind, now).activate(now));
-      }
-      return true;
-    }
-    // The schedule follows the active key's own life (from its creation, when it was published), not its
-    // activation: a key prepared at half its predecessor's life would otherwise reach "prepare the next one" at the
-    // very moment it stops being usable, and its successor would sign unpublished.
-    Instant born = active.createdAt;
-    if (prepared == null && !now.isBefore(born.plus(life.dividedBy(2)))) {
-      keys.add(newKey(kind, now));
-      return true;
-    }
-    if (prepared != null && !now.isBefore(born.plus(life.multipliedBy(5).dividedBy(6)))) {
-      keys.set(keys.indexOf(active), active.retire(now));
-      keys.set(keys.indexOf(prepared), prepared.activate(now));
-      return true;
-    }
-    return changed;
   }
 
   private void maintainIfDue() {
@@ -698,71 +503,50 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     }
   }
 
-  /** The latest notAfter a key of this kind made now could have. */
-  private Instant longestPossibleNotAfter(Kind kind, Instant now) {
-    Instant end = now.plus(settings.lifetime(kind));
-    if (kind == Kind.X509_CA && upstream != null) {
-      Instant upstreamEnd = upstream.chain.get(0).getNotAfter().toInstant();
-      if (upstreamEnd.isBefore(end)) {
-        end = upstreamEnd;
-      }
-    }
-    return end;
-  }
-
-  private SigningKey newKey(Kind kind, Instant now) {
-    byte[] id = new byte[16];
-    RANDOM.nextBytes(id);
-    String keyId = Base64Url.encode(id);
-    if (kind == Kind.JWT) {
-      return SigningKey.jwt(keyId, settings.jwtAlgorithm, JwsSigning.generateKeyPair(settings.jwtAlgorithm), now,
-          now.plus(settings.jwtKeyLifetime), null, null, false);
-    }
-    KeyPair pair = Certificates.generateKeyPair(settings.caKeyType);
-    Instant notBefore = now.minus(BACKDATE);
-    Instant notAfter = now.plus(settings.caLifetime);
-    List<X509Certificate> chain = new ArrayList<>();
-    if (upstream == null) {
-      chain.add(Certificates.caCertificate(pair, trustDomain, null, null, notBefore, notAfter));
-    } else {
-      X509Certificate upstreamCert = upstream.chain.get(0);
-      Instant upstreamEnd = upstreamCert.getNotAfter().toInstant();
-      if (notAfter.isAfter(upstreamEnd)) {
-        notAfter = upstreamEnd;
-      }
-      chain.add(Certificates.caCertificate(pair, trustDomain, upstreamCert, upstream.key, notBefore, notAfter));
-      chain.addAll(upstream.chain);
-    }
-    return SigningKey.ca(keyId, settings.caKeyType, pair, chain, now, null, null, false);
-  }
-
-  private static Instant capped(Instant expiry, SigningKey key) {
-    return expiry.isAfter(key.notAfter) ? key.notAfter : expiry;
-  }
-
-  private void checkSubject(SpiffeId subject, String what) {
+  private void checkSubject(SpiffeId subject, Kind kind) {
     Objects.requireNonNull(subject, "subject");
     if (!subject.isMemberOf(trustDomain)) {
       throw new IllegalArgumentException(subject + " is not in trust domain " + trustDomain);
     }
     if (subject.isTrustDomainId()) {
-      throw new IllegalArgumentException("a " + what + " subject needs a workload path, not the trust domain's ID");
+      throw new IllegalArgumentException("a " + AuthoritySettings.credential(kind)
+          + " subject needs a workload path, not the trust domain's ID");
     }
   }
 
-  private static Duration checkTtl(Duration ttl, Duration defaultTtl, Duration maxTtl, String what) {
-    Duration lifetime = ttl == null ? defaultTtl : ttl;
-    if (lifetime.compareTo(Duration.ofSeconds(1)) < 0 || lifetime.compareTo(maxTtl) > 0) {
-      throw new IllegalArgumentException(what + " TTL must be between 1s and " + maxTtl.toSeconds() + "s");
+  /** The TTL granted for a request, shortened to the maximum (and logged why) when more was asked for. */
+  private Duration grantedTtl(Kind kind, SpiffeId subject, @Nullable Duration requested) {
+    Duration granted = settings.grantedTtl(kind, requested);
+    if (requested != null && granted.compareTo(requested) < 0) {
+      LOG.debug("{} for {}: TTL {} shortened to the authority's maximum {}", AuthoritySettings.credential(kind),
+          subject, requested, granted);
     }
-    return lifetime;
+    return granted;
   }
 
-  /** Persists (when the authority has a directory) and then publishes a new key set. Holds {@link #lock}. */
-  private void publish(List<SigningKey> keys, long sequence) {
-    State next = new State(trustDomain, keys, sequence, settings.bundleRefreshHint);
+  /** The credential's expiry, capped (and logged why) at the signing key's expiry. */
+  private static Instant expiry(Kind kind, SpiffeId subject, Instant now, Duration ttl, SigningKey key) {
+    Instant expiry = AuthoritySettings.expiry(now, ttl, key.notAfter);
+    if (expiry.isBefore(now.plus(ttl))) {
+      LOG.debug("{} for {}: expiry capped at {}, the expiry of its signing key {}",
+          AuthoritySettings.credential(kind), subject, expiry, key.keyId);
+    }
+    return expiry;
+  }
+
+  private void publishIfChanged(Kind kind, KeyRing<SigningKey> next) {
+    State s = state;
+    if (next != s.ring(kind)) {
+      publish(kind == Kind.JWT ? next : s.jwt, kind == Kind.X509_CA ? next : s.cas);
+    }
+  }
+
+  /** Persists (when the authority has a directory) and then publishes new key rings. Holds {@link #lock}. */
+  private void publish(KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas) {
+    long sequence = state.sequence + 1;
+    State next = new State(trustDomain, jwt, cas, sequence, settings.bundleRefreshHint);
     if (store != null) {
-      store.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys));
+      store.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
     }
     state = next;
   }
@@ -781,19 +565,19 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    */
   public static final class Builder {
     private final TrustDomain trustDomain;
-    private JwtAlgorithm jwtAlgorithm = JwtAlgorithm.ES256;
-    private Duration jwtKeyLifetime = Duration.ofHours(24);
-    private Duration defaultJwtSvidTtl = Duration.ofMinutes(5);
-    private Duration maxJwtSvidTtl = Duration.ofHours(1);
-    private Duration bundleRefreshHint = Duration.ofMinutes(5);
-    private String jwtIssuer;
-    private Certificates.KeyType caKeyType = Certificates.KeyType.EC_P256;
-    private Duration caLifetime = Duration.ofDays(7);
-    private Duration defaultX509SvidTtl = Duration.ofHours(1);
-    private Duration maxX509SvidTtl = Duration.ofHours(24);
-    private Upstream upstream;
+    private JwtAlgorithm jwtAlgorithm = AuthoritySettings.DEFAULT_JWT_ALGORITHM;
+    private Duration jwtKeyLifetime = AuthoritySettings.DEFAULT_JWT_KEY_LIFETIME;
+    private Duration defaultJwtSvidTtl = AuthoritySettings.DEFAULT_JWT_SVID_TTL;
+    private Duration maxJwtSvidTtl = AuthoritySettings.DEFAULT_MAX_JWT_SVID_TTL;
+    private Duration bundleRefreshHint = AuthoritySettings.DEFAULT_BUNDLE_REFRESH_HINT;
+    private @Nullable String jwtIssuer;
+    private Certificates.KeyType caKeyType = AuthoritySettings.DEFAULT_CA_KEY_TYPE;
+    private Duration caLifetime = AuthoritySettings.DEFAULT_CA_LIFETIME;
+    private Duration defaultX509SvidTtl = AuthoritySettings.DEFAULT_X509_SVID_TTL;
+    private Duration maxX509SvidTtl = AuthoritySettings.DEFAULT_MAX_X509_SVID_TTL;
+    private @Nullable UpstreamCa upstream;
     private Clock clock = Clock.systemUTC();
-    private Path directory;
+    private @Nullable Path directory;
 
     private Builder(TrustDomain trustDomain) {
       this.trustDomain = trustDomain;
@@ -873,7 +657,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         throw new IllegalArgumentException("the upstream chain is empty");
       }
       Csrs.checkUpstream(key, chain.get(0));
-      this.upstream = new Upstream(key, chain);
+      this.upstream = new UpstreamCa(key, chain);
       return this;
     }
 
@@ -901,10 +685,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * @throws AuthorityStoreException when the directory cannot be used
      */
     public EmbeddedAuthority build() {
-      Settings settings = new Settings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl, maxJwtSvidTtl,
-          bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
+      AuthoritySettings settings = new AuthoritySettings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl,
+          maxJwtSvidTtl, bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
       if (upstream != null) {
-        X509Certificate upstreamCert = upstream.chain.get(0);
+        X509Certificate upstreamCert = upstream.certificate();
         Instant now = clock.instant();
         if (!now.isBefore(upstreamCert.getNotAfter().toInstant())
             || now.isBefore(upstreamCert.getNotBefore().toInstant())) {
@@ -917,12 +701,6 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
           List.of());
       authority.maintain();
       return authority;
-    }
-  }
-
-  static void positive(Duration d, String name) {
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive");
     }
   }
 }

@@ -188,10 +188,39 @@ class X509AuthorityTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"PT0S", "-PT1S", "PT0.999S", "PT24H0.001S", "PT25H"})
-  void issueWhenTtlOutOfRangeThenIllegalArgumentException(String ttl) {
+  @ValueSource(strings = {"PT0S", "-PT1S", "PT0.999S", "-PT25H"})
+  void issueWhenTtlUnderOneSecondThenIllegalArgumentException(String ttl) {
     assertThatThrownBy(() -> authority.issueX509Svid(WORKLOAD, Duration.parse(ttl), List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at least 1s");
+    assertThatThrownBy(() -> authority.issue(WORKLOAD, Duration.parse(ttl)))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"PT24H0.001S", "PT24H1S", "PT25H", "P365D"})
+  void issueWhenTtlOverTheMaximumThenCertificateShortenedToTheMaximum(String ttl) throws Exception {
+    X509Svid svid = authority.issueX509Svid(WORKLOAD, Duration.parse(ttl), List.of());
+    X509Svid viaIssuer = authority.issue(WORKLOAD, Duration.parse(ttl));
+
+    assertThat(svid.leaf().getNotAfter().toInstant()).isEqualTo(START.plus(MAX_TTL));
+    assertThat(svid.expiresAt()).isEqualTo(START.plus(MAX_TTL));
+    assertThat(viaIssuer.leaf().getNotAfter().toInstant()).isEqualTo(START.plus(MAX_TTL));
+    assertThat(verifier(authority).verify(svid.chain()).spiffeId()).isEqualTo(WORKLOAD);
+  }
+
+  @Test
+  void issueWhenTtlOverTheMaximumAndUpstreamEndsSoonerThenCappedAtTheCaExpiry() {
+    Instant upstreamEnd = START.plus(Duration.ofHours(30));
+    Issued upstream = certs.ca("Short Upstream Root").validity(START.minus(Duration.ofDays(1)), upstreamEnd)
+        .selfSigned();
+    EmbeddedAuthority a = EmbeddedAuthority.newBuilder(TD).clock(clock)
+        .upstreamCa(upstream.keyPair.getPrivate(), List.of(upstream.certificate)).build();
+    clock.set(upstreamEnd.minus(Duration.ofHours(2)));
+
+    X509Svid svid = a.issue(WORKLOAD, Duration.ofDays(3));
+
+    assertThat(svid.leaf().getNotAfter().toInstant()).isEqualTo(upstreamEnd);
   }
 
   static Stream<String> invalidDnsNames() {
@@ -389,10 +418,19 @@ class X509AuthorityTest {
 
     assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, WORKLOAD, null, List.of("bad..name")))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, WORKLOAD, Duration.ofDays(2), List.of()))
+    assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, WORKLOAD, Duration.ZERO, List.of()))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, SpiffeId.parse("spiffe://other.org/web"), null,
         List.of())).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void issueForCsrWhenTtlOverTheMaximumThenShortenedToTheMaximum() {
+    byte[] csr = csr(TestCertificates.ecKey(), "SHA256withECDSA", "CN=web", null);
+
+    X509Svid svid = authority.issueX509SvidForCsr(csr, WORKLOAD, Duration.ofDays(2), List.of());
+
+    assertThat(svid.leaf().getNotAfter().toInstant()).isEqualTo(START.plus(MAX_TTL));
   }
 
   // ------------------------------------------------------------------------------------------------ CA lifecycle

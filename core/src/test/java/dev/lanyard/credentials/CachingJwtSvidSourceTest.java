@@ -566,10 +566,22 @@ class CachingJwtSvidSourceTest {
   }
 
   @Test
-  void fetchWhenTtlLongerThanMinterAllowsThenIllegalArgumentException() {
-    CachingJwtSvidSource tooLong = newSource().ttl(authority.maxJwtSvidTtl().plusSeconds(1)).build();
+  void fetchWhenTtlLongerThanMinterAllowsThenShortenedTokenCachedAndRenewedByItsRealLifetime() {
+    Duration max = authority.maxJwtSvidTtl();
+    CachingJwtSvidSource tooLong = newSource().ttl(max.plusSeconds(1)).build();
 
-    assertThatIllegalArgumentException().isThrownBy(() -> tooLong.fetch(PAYMENTS));
+    JwtSvid first = tooLong.fetch(PAYMENTS);
+    at(max.multipliedBy(39).dividedBy(100));
+    JwtSvid beforeRenewal = tooLong.fetch(PAYMENTS);
+    at(max.multipliedBy(61).dividedBy(100));
+    tooLong.fetch(PAYMENTS);
+    JwtSvid renewed = tooLong.fetch(PAYMENTS);
+
+    assertThat(first.lifetime()).isEqualTo(max);
+    assertThat(first.expiresAt()).isEqualTo(START.plus(max));
+    assertThat(beforeRenewal).isSameAs(first);
+    assertThat(renewed).isNotSameAs(first);
+    assertThat(renewed.lifetime()).isEqualTo(max);
   }
 
   @Test
