@@ -40,7 +40,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The on-disk form of an authority: {@code authority.json} (settings and key metadata, no key material) and one
@@ -67,12 +69,12 @@ final class AuthorityStore {
   static final class Snapshot {
     final TrustDomain trustDomain;
     final EmbeddedAuthority.Settings settings;
-    final EmbeddedAuthority.Upstream upstream;
+    final EmbeddedAuthority.@Nullable Upstream upstream;
     final long sequence;
     final List<SigningKey> keys;
 
-    Snapshot(TrustDomain trustDomain, EmbeddedAuthority.Settings settings, EmbeddedAuthority.Upstream upstream,
-        long sequence, List<SigningKey> keys) {
+    Snapshot(TrustDomain trustDomain, EmbeddedAuthority.Settings settings,
+        EmbeddedAuthority.@Nullable Upstream upstream, long sequence, List<SigningKey> keys) {
       this.trustDomain = trustDomain;
       this.settings = settings;
       this.upstream = upstream;
@@ -181,7 +183,7 @@ final class AuthorityStore {
           Duration.ofSeconds(number(m, "caLifetimeSeconds")),
           Duration.ofSeconds(number(m, "defaultX509SvidTtlSeconds")),
           Duration.ofSeconds(number(m, "maxX509SvidTtlSeconds")));
-      EmbeddedAuthority.Upstream upstream = Boolean.TRUE.equals(m.get("upstream")) ? readUpstream() : null;
+      EmbeddedAuthority.@Nullable Upstream upstream = Boolean.TRUE.equals(m.get("upstream")) ? readUpstream() : null;
       long sequence = number(m, "sequence");
       Object keysValue = m.get("keys");
       if (!(keysValue instanceof List)) {
@@ -285,10 +287,10 @@ final class AuthorityStore {
       k.put("kid", key.keyId);
       if (key.kind == SigningKey.Kind.JWT) {
         k.put("kind", "jwt");
-        k.put("alg", key.algorithm.name());
+        k.put("alg", Objects.requireNonNull(key.algorithm, "algorithm").name());
       } else {
         k.put("kind", "x509-ca");
-        k.put("keyType", key.caKeyType.name());
+        k.put("keyType", Objects.requireNonNull(key.caKeyType, "caKeyType").name());
       }
       k.put("createdAt", key.createdAt.toString());
       k.put("notAfter", key.notAfter.toString());
@@ -308,17 +310,17 @@ final class AuthorityStore {
   /** A key file: the private key, the public key (JWT keys) and the certificate chain (CAs, upstream). */
   private static final class KeyFile {
     final PrivateKey privateKey;
-    final PublicKey publicKey;
+    final @Nullable PublicKey publicKey;
     final List<X509Certificate> chain;
 
-    KeyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+    KeyFile(PrivateKey privateKey, @Nullable PublicKey publicKey, List<X509Certificate> chain) {
       this.privateKey = privateKey;
       this.publicKey = publicKey;
       this.chain = chain;
     }
   }
 
-  private static byte[] keyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+  private static byte[] keyFile(PrivateKey privateKey, @Nullable PublicKey publicKey, List<X509Certificate> chain) {
     StringBuilder text = new StringBuilder(Certificates.pem("PRIVATE KEY", privateKey.getEncoded()));
     if (publicKey != null) {
       text.append(Certificates.pem("PUBLIC KEY", publicKey.getEncoded()));
@@ -503,7 +505,7 @@ final class AuthorityStore {
     return Instant.parse(string(m, name));
   }
 
-  private static Instant optionalInstant(Map<String, Object> m, String name) {
+  private static @Nullable Instant optionalInstant(Map<String, Object> m, String name) {
     return m.containsKey(name) ? instant(m, name) : null;
   }
 }

@@ -8,7 +8,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One key of the authority — a JWT signing key or an X.509 CA — with its lifecycle times. Immutable; transitions make
@@ -24,23 +26,23 @@ final class SigningKey {
   final Kind kind;
   final String keyId;
   /** JWT keys: the signing algorithm; null for CAs. */
-  final JwtAlgorithm algorithm;
+  final @Nullable JwtAlgorithm algorithm;
   /** CAs: the key type; null for JWT keys. */
-  final Certificates.KeyType caKeyType;
+  final Certificates.@Nullable KeyType caKeyType;
   final KeyPair keyPair;
   /** CAs: the CA certificate first, then any upstream chain up to its root; empty for JWT keys. */
   final List<X509Certificate> chain;
   final Instant createdAt;
   final Instant notAfter;
-  final Instant activatedAt;
-  final Instant retiredAt;
+  final @Nullable Instant activatedAt;
+  final @Nullable Instant retiredAt;
   final boolean tainted;
   /** JWT keys: the public key as published; null for CAs. */
-  final JwtKey publicKey;
+  final @Nullable JwtKey publicKey;
 
-  private SigningKey(Kind kind, String keyId, JwtAlgorithm algorithm, Certificates.KeyType caKeyType,
-      KeyPair keyPair, List<X509Certificate> chain, Instant createdAt, Instant notAfter, Instant activatedAt,
-      Instant retiredAt, boolean tainted) {
+  private SigningKey(Kind kind, String keyId, @Nullable JwtAlgorithm algorithm,
+      Certificates.@Nullable KeyType caKeyType, KeyPair keyPair, List<X509Certificate> chain, Instant createdAt,
+      Instant notAfter, @Nullable Instant activatedAt, @Nullable Instant retiredAt, boolean tainted) {
     this.kind = kind;
     this.keyId = keyId;
     this.algorithm = algorithm;
@@ -52,22 +54,24 @@ final class SigningKey {
     this.activatedAt = activatedAt;
     this.retiredAt = retiredAt;
     this.tainted = tainted;
-    this.publicKey = kind == Kind.JWT ? JwtKey.of(keyId, keyPair.getPublic(), Optional.of(algorithm)) : null;
+    this.publicKey = kind == Kind.JWT
+        ? JwtKey.of(keyId, keyPair.getPublic(), Optional.of(Objects.requireNonNull(algorithm, "algorithm")))
+        : null;
   }
 
   static SigningKey jwt(String keyId, JwtAlgorithm algorithm, KeyPair keyPair, Instant createdAt, Instant notAfter,
-      Instant activatedAt, Instant retiredAt, boolean tainted) {
+      @Nullable Instant activatedAt, @Nullable Instant retiredAt, boolean tainted) {
     return new SigningKey(Kind.JWT, keyId, algorithm, null, keyPair, List.of(), createdAt, notAfter, activatedAt,
         retiredAt, tainted);
   }
 
   static SigningKey ca(String keyId, Certificates.KeyType type, KeyPair keyPair, List<X509Certificate> chain,
-      Instant createdAt, Instant activatedAt, Instant retiredAt, boolean tainted) {
+      Instant createdAt, @Nullable Instant activatedAt, @Nullable Instant retiredAt, boolean tainted) {
     return new SigningKey(Kind.X509_CA, keyId, null, type, keyPair, chain, createdAt,
         chain.get(0).getNotAfter().toInstant(), activatedAt, retiredAt, tainted);
   }
 
-  private SigningKey with(Instant activatedAt, Instant retiredAt, boolean tainted) {
+  private SigningKey with(@Nullable Instant activatedAt, @Nullable Instant retiredAt, boolean tainted) {
     return new SigningKey(kind, keyId, algorithm, caKeyType, keyPair, chain, createdAt, notAfter, activatedAt,
         retiredAt, tainted);
   }
@@ -103,16 +107,17 @@ final class SigningKey {
 
   /** When a retired key may leave the bundle: its last credential has expired, plus a grace for clock skew. */
   Instant removableAt(Duration maxCredentialTtl, Duration grace) {
-    Instant lastExpiry = retiredAt.plus(maxCredentialTtl);
+    Instant lastExpiry = Objects.requireNonNull(retiredAt, "retiredAt").plus(maxCredentialTtl);
     return (lastExpiry.isBefore(notAfter) ? lastExpiry : notAfter).plus(grace);
   }
 
   AuthorityKey describe() {
-    return new AuthorityKey(keyId, algorithm, state(), tainted, createdAt, notAfter, activatedAt, retiredAt);
+    return new AuthorityKey(keyId, Objects.requireNonNull(algorithm, "algorithm"), state(), tainted, createdAt,
+        notAfter, activatedAt, retiredAt);
   }
 
   AuthorityCa describeCa() {
-    return new AuthorityCa(keyId, caKeyType.name(), state(), tainted, createdAt, notAfter, activatedAt, retiredAt,
-        certificate());
+    return new AuthorityCa(keyId, Objects.requireNonNull(caKeyType, "caKeyType").name(), state(), tainted,
+        createdAt, notAfter, activatedAt, retiredAt, certificate());
   }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +38,7 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
 
   private final JwtSvidMinter minter;
   private final SpiffeId subject;
-  private final Duration ttl;
+  private final @Nullable Duration ttl;
   private final Duration minimumRemaining;
   private final Clock clock;
   private final Executor executor;
@@ -215,7 +216,7 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
   public static final class Builder {
     private final JwtSvidMinter minter;
     private final SpiffeId subject;
-    private Duration ttl;
+    private @Nullable Duration ttl;
     private Duration minimumRemaining = Duration.ofSeconds(30);
     private long maximumSize = 1000;
     private Clock clock = Clock.systemUTC();

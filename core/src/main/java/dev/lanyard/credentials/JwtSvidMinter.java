@@ -4,6 +4,7 @@ import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import java.time.Duration;
 import java.util.Collection;
+import org.jspecify.annotations.Nullable;
 
 /** Something that can mint JWT-SVIDs: the embedded authority, or a SPIRE agent through the Workload API. */
 public interface JwtSvidMinter {
@@ -14,7 +15,7 @@ public interface JwtSvidMinter {
    * @param scopes scopes to grant (may be empty)
    * @param ttl the lifetime wanted; the minter may shorten it (never lengthen it)
    */
-  JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, Duration ttl);
+  JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, @Nullable Duration ttl);
 
   /**
    * False when a token minted earlier should no longer be handed out even though it has not expired, e.g. because

@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
 
   private final X509SvidIssuer issuer;
   private final SpiffeId subject;
-  private final Duration ttl;
+  private final @Nullable Duration ttl;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
@@ -41,8 +42,8 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   private final Object renewal = new Object();
   private volatile X509Svid current;
   private volatile Instant obtainedAt;
-  private ScheduledFuture<?> next;
-  private volatile Instant nextRenewal;
+  private @Nullable ScheduledFuture<?> next;
+  private volatile @Nullable Instant nextRenewal;
   private Duration retryDelay = FIRST_RETRY;
   private boolean closed;
 
@@ -187,9 +188,9 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   public static final class Builder {
     private final X509SvidIssuer issuer;
     private final SpiffeId subject;
-    private Duration ttl;
+    private @Nullable Duration ttl;
     private Clock clock = Clock.systemUTC();
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
 
     private Builder(X509SvidIssuer issuer, SpiffeId subject) {
       this.issuer = issuer;

@@ -3,6 +3,7 @@ package dev.lanyard.credentials;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.x509.X509Svid;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /** Something that issues X.509-SVIDs: the embedded authority, or a SPIRE agent through the Workload API. */
 public interface X509SvidIssuer {
@@ -11,7 +12,7 @@ public interface X509SvidIssuer {
    *
    * @param ttl the lifetime wanted, or null for the issuer's default; the issuer may shorten it
    */
-  X509Svid issue(SpiffeId subject, Duration ttl);
+  X509Svid issue(SpiffeId subject, @Nullable Duration ttl);
 
   /** False when an SVID issued earlier should be replaced now (its CA was tainted). Must be cheap. */
   default boolean isUsable(X509Svid svid) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Strict JSON for tokens, bundles and stored state, read with nimbus' embedded Gson stream reader in strict mode
@@ -84,7 +85,7 @@ public final class Json {
     return object;
   }
 
-  private static Object readValue(JsonReader reader) throws IOException, ParseException {
+  private static @Nullable Object readValue(JsonReader reader) throws IOException, ParseException {
     switch (reader.peek()) {
       case BEGIN_OBJECT:
         return readObject(reader);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -31,8 +32,8 @@ public final class WatchedFile<T> {
   private volatile T content;
   private volatile Instant loadedAt;
   private volatile Instant nextCheck;
-  private String version;
-  private String failedVersion;
+  private @Nullable String version;
+  private @Nullable String failedVersion;
 
   /**
    * Loads {@code file} now.
@@ -108,7 +109,7 @@ public final class WatchedFile<T> {
     return file;
   }
 
-  private String versionOrNull() {
+  private @Nullable String versionOrNull() {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
       return attributes.lastModifiedTime().toMillis() + ":" + attributes.size();

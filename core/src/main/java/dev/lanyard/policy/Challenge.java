@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP answer to a refused request, the same for every adapter: status, {@code WWW-Authenticate} challenge
@@ -11,11 +12,11 @@ import java.util.Optional;
  */
 public final class Challenge {
   private final int status;
-  private final String wwwAuthenticate;
+  private final @Nullable String wwwAuthenticate;
   private final String error;
   private final String description;
 
-  private Challenge(int status, String wwwAuthenticate, String error, String description) {
+  private Challenge(int status, @Nullable String wwwAuthenticate, String error, String description) {
     this.status = status;
     this.wwwAuthenticate = wwwAuthenticate;
     this.error = error;

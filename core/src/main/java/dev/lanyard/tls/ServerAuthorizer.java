@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses, for each connection a client makes, which server SPIFFE IDs it accepts, by the host and port the
@@ -32,7 +33,7 @@ public interface ServerAuthorizer {
    * @param host the host the client connects to, as the connection names it, or {@code null} when unknown
    * @param port the port, or {@code -1} when unknown
    */
-  PeerAuthorizer forServer(String host, int port);
+  PeerAuthorizer forServer(@Nullable String host, int port);
 
   /** The same authorizer for every server, wherever it is. */
   static ServerAuthorizer always(PeerAuthorizer authorizer) {
@@ -51,9 +52,6 @@ public interface ServerAuthorizer {
 
   /** The host as Lanyard compares it: lower case ({@link Locale#ROOT}), without IPv6 brackets. */
   private static String normalizeHost(String host) {
-    if (host == null) {
-      return null;
-    }
     String h = host.strip().toLowerCase(Locale.ROOT);
     if (h.length() > 1 && h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
