@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
  * The {@code lanyard} command line. Exit codes: 0 success, 1 a credential was rejected (or could not be decoded),
  * 2 usage or configuration errors (bad flag, unreadable bundle, missing authority), with a message on stderr and
  * never a stack trace.
+ *
+ * <p>Not thread-safe: one instance runs one command line.
  */
 @Command(name = "lanyard", mixinStandardHelpOptions = true, versionProvider = Lanyard.Version.class,
     description = "Workload identity for microservices: SPIFFE authorities, JWT-SVIDs, X.509-SVIDs, bundles.",

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  * One request decision: the caller (verified, or as claimed when the credential was rejected), the method and path,
  * the decision, and why. Holds no token, key or certificate. {@link #toJson()} (and {@link #toString()}) write it as
  * one line of JSON that request data cannot break out of.
+ *
+ * <p>Immutable.
  */
 public final class AuditEvent {
   /** Longest caller written by {@link #toJson()}: a SPIFFE ID's maximum length, so a valid one is never cut. */

@@ -6,7 +6,11 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** What an authority tells about one of its X.509 CAs: metadata and the CA certificate, never the key. */
+/**
+ * What an authority tells about one of its X.509 CAs: metadata and the CA certificate, never the key.
+ *
+ * <p>Immutable.
+ */
 public final class AuthorityCa {
   private final String id;
   private final String keyType;

@@ -6,7 +6,11 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** What an authority tells about one of its signing keys: metadata only, never key material. */
+/**
+ * What an authority tells about one of its signing keys: metadata only, never key material.
+ *
+ * <p>Immutable.
+ */
 public final class AuthorityKey {
   private final String keyId;
   private final JwtAlgorithm algorithm;

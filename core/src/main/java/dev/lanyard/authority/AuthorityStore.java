@@ -48,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  * The on-disk form of an authority: {@code authority.json} (settings and key metadata, no key material) and one
  * {@code keys/<kid>.pem} per key (PKCS#8 private key and SPKI public key, mode 0600). Every file is written to a
  * temporary file and atomically moved into place, and writers hold a lock on {@code .lock}.
+ *
+ * <p>Thread-safe for one process: it keeps no mutable state of its own, and {@link #save} holds an exclusive lock on
+ * {@code .lock} while it writes, so writers in this or another process take turns; the authority serializes its own
+ * loads and saves.
  */
 final class AuthorityStore {
   static final String FORMAT = "lanyard-authority/1";

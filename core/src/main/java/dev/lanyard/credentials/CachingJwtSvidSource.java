@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code minimumRemaining}, 30 s by default): then the caller waits for a fresh one. A token whose signing key the
  * minter no longer considers usable (tainted) is re-minted at once. Loading is per key (no global lock) and the
  * cache is bounded. A failed background renewal keeps the current token and is retried on the next fetch.
+ *
+ * <p>Thread-safe: the tokens live in a concurrent (Caffeine) cache that loads each key once, however many threads ask;
+ * the settings are final.
  */
 public final class CachingJwtSvidSource implements JwtSvidSource {
   private static final Logger LOG = LoggerFactory.getLogger(CachingJwtSvidSource.class);

@@ -6,7 +6,11 @@ import java.time.Duration;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
-/** Something that can mint JWT-SVIDs: the embedded authority, or a SPIRE agent through the Workload API. */
+/**
+ * Something that can mint JWT-SVIDs: the embedded authority, or a SPIRE agent through the Workload API.
+ *
+ * <p>Thread-safe: implementations must be, since caches mint from their loader threads.
+ */
 public interface JwtSvidMinter {
   /**
    * Mints a JWT-SVID for {@code subject}.

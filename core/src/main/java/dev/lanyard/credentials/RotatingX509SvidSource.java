@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * until it expires) and is retried with exponential backoff from 1 s, never later than the SVID's expiry. When the
  * issuer says the current SVID is no longer usable (its CA was tainted), {@link #current()} triggers an immediate
  * renewal. {@link #close()} stops renewing.
+ *
+ * <p>Thread-safe: the current SVID is a volatile field read without locking; renewals, scheduling and closing are
+ * serialized by internal locks, and listeners are kept in a copy-on-write list.
  */
 public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RotatingX509SvidSource.class);

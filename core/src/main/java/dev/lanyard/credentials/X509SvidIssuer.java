@@ -5,7 +5,11 @@ import dev.lanyard.x509.X509Svid;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
-/** Something that issues X.509-SVIDs: the embedded authority, or a SPIRE agent through the Workload API. */
+/**
+ * Something that issues X.509-SVIDs: the embedded authority, or a SPIRE agent through the Workload API.
+ *
+ * <p>Thread-safe: implementations must be, since sources renew from their scheduler threads.
+ */
 public interface X509SvidIssuer {
   /**
    * Issues an X.509-SVID for {@code subject} with a fresh key.

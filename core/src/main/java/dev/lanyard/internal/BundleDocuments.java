@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  * Fetching a bundle document over HTTP(S): 200 only, at most {@link TrustBundle#MAX_DOCUMENT_LENGTH} bytes, and the
  * whole exchange (connect, TLS, headers and body) within one deadline. A fetch that misses its deadline is cancelled,
  * which closes its connection, so a server that stalls cannot hold a thread or a socket.
+ *
+ * <p>Thread-safe: static functions without shared state.
  */
 public final class BundleDocuments {
   private BundleDocuments() {}

@@ -49,6 +49,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * X.509 building blocks: CA and X.509-SVID certificates (built with BouncyCastle, signed by the JDK provider),
  * key generation, and strict PEM handling.
+ *
+ * <p>Thread-safe: static functions; the only shared state is a {@code SecureRandom}, which is thread-safe.
  */
 public final class Certificates {
   private static final SecureRandom RANDOM = new SecureRandom();

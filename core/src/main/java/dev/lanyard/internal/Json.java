@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * plus duplicate-name detection at every level (Gson's own tree parsing only refuses top-level duplicates). The
  * nesting depth is first bounded with a cheap scan, so hostile input is refused before any tree is built. Writing
  * escapes strings per RFC 8259.
+ *
+ * <p>Thread-safe: static functions without shared state.
  */
 public final class Json {
   private static final char[] HEX = "0123456789abcdef".toCharArray();

@@ -19,6 +19,9 @@ import org.slf4j.Logger;
  * and its failure propagates, so a broken file is a start-up error.
  *
  * @param <T> the parsed content
+ *
+ * <p>Thread-safe: the content is a volatile field read without locking; reloads are serialized by an internal lock, so
+ * one thread parses a changed file while the others keep the previous content.
  */
 public final class WatchedFile<T> {
   private final Path file;

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * authority or credential source; {@link #newBuilder()} signs one with a key of your own.
  *
  * <p>{@link #toString()} prints metadata only, never the token.
+ *
+ * <p>Immutable. Its {@link Builder} is not thread-safe.
  */
 public final class JwtSvid {
   private static final SecureRandom RANDOM = new SecureRandom();

@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
  * One verification decision, for audit: accepted with the verified token, or rejected with its reason. Holds no
  * token text. For a rejection, {@link #claimedSubject()}, {@link #keyId()} and {@link #tokenId()} are what the token
  * claimed and are not verified.
+ *
+ * <p>Immutable.
  */
 public final class VerificationEvent {
   private final Instant time;

@@ -11,6 +11,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A JWT-SVID that passed every check of a {@link JwtSvidVerifier}. Only a verifier creates instances. Holds the
  * verified claims; it does not keep the token text, and {@link #toString()} prints metadata only.
+ *
+ * <p>Immutable.
  */
 public final class VerifiedJwtSvid {
   private final SpiffeId subject;

@@ -10,6 +10,8 @@ import org.jspecify.annotations.Nullable;
  * A verified caller: its SPIFFE ID, the scopes its credential grants (none for an X.509-SVID alone), how it
  * authenticated, and the token id when it presented a JWT-SVID. Adapters hand it to applications (the servlet filter
  * as the request attribute {@code dev.lanyard.caller}).
+ *
+ * <p>Immutable.
  */
 public final class Caller {
   /** How the caller authenticated. */

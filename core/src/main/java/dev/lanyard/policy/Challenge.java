@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * The HTTP answer to a refused request, the same for every adapter: status, {@code WWW-Authenticate} challenge
  * (RFC 6750) and a small JSON body. Descriptions are fixed texts, never anything from the request.
+ *
+ * <p>Immutable.
  */
 public final class Challenge {
   private final int status;

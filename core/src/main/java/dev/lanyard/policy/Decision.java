@@ -5,7 +5,11 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** What policy says about one request, and why. */
+/**
+ * What policy says about one request, and why.
+ *
+ * <p>Immutable.
+ */
 public final class Decision {
   /** The outcome. */
   public enum Outcome {

@@ -24,6 +24,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Lanyard's trust manager names the server by the host and port its {@code SSLEngine} or {@code SSLSocket} was
  * created for (what the HTTP client connects to, as written in the URL). When the connection does not say, the host
  * is {@code null} and the port {@code -1}.
+ *
+ * <p>Thread-safe: implementations must be, since every handshake asks; those built here are immutable. Its {@link
+ * Builder} is not thread-safe.
  */
 @FunctionalInterface
 public interface ServerAuthorizer {

@@ -21,6 +21,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The alias names the SVID by serial number, and the SVIDs most recently served are remembered, so that the chain
  * and the key JSSE asks for separately always belong together even when rotations happen mid-handshake.
+ *
+ * <p>Thread-safe, as JSSE requires: the SVIDs served recently are in a concurrent map, and the current SVID comes from
+ * the (thread-safe) source.
  */
 final class SpiffeKeyManager extends X509ExtendedKeyManager {
   private static final String PREFIX = "lanyard-svid-";

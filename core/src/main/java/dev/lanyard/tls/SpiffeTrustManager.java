@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * authorizer accepts its SPIFFE ID. It replaces host-name verification: SPIFFE peers are named by SPIFFE ID. Clients
  * are authorized by one {@link PeerAuthorizer}; servers by the one the {@link ServerAuthorizer} chooses for the host
  * and port the connection is for.
+ *
+ * <p>Thread-safe, as JSSE requires: it holds only final references to a thread-safe verifier and authorizers.
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];

@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * bound applies, and is logged at WARN with both numbers. A bundle with the same sequence but different content is
  * accepted (the endpoint is the authority on its content; SPIRE increments the sequence on every change) and logged at
  * WARN; so is a bundle without a sequence after one with (a replayed old bundle would carry its old sequence).
+ *
+ * <p>Thread-safe: the current bundle is a volatile field read without locking; at most one background refresh runs at
+ * a time (claimed by compare-and-set), and the fetch-state is updated under an internal lock.
  */
 public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBundleSource.class);

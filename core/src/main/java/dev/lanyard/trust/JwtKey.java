@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
  * A JWT-SVID signing key of a trust bundle: its key id, public key and, when the bundle pins one, its algorithm. The
  * key has passed the bundle's import rules (EC P-256/P-384/P-521 on a valid point, or RSA of at least 2048 bits with
  * an exponent of at least 65537).
+ *
+ * <p>Immutable.
  */
 public final class JwtKey {
   private final String keyId;

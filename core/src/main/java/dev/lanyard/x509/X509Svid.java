@@ -12,6 +12,8 @@ import java.util.Objects;
 /**
  * This workload's X.509-SVID: the certificate chain (leaf first, then intermediates up to but not including the
  * root) and its private key. {@link #toString()} prints metadata only, never the key.
+ *
+ * <p>Immutable.
  */
 public final class X509Svid {
   private final SpiffeId spiffeId;

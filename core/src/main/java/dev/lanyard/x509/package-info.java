@@ -9,4 +9,7 @@
  * including the trust anchor, and name constraints of the trust anchor enforced. A rejection is an
  * {@link dev.lanyard.x509.X509SvidRejectedException} with a reason.
  */
+@NullMarked
 package dev.lanyard.x509;
+
+import org.jspecify.annotations.NullMarked;
