@@ -19,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.security.auth.x500.X500Principal;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
@@ -108,12 +110,12 @@ final class AuthorityCommand implements Runnable {
         description = "Private key (PEM PKCS#8) of an upstream CA: the authority's CA becomes an intermediate under "
             + "it, and the bundle publishes the upstream root. A copy is kept in the authority's directory (mode "
             + "0600). Needs --upstream-cert.")
-    Path upstreamKey;
+    @Nullable Path upstreamKey;
 
     @Option(names = "--upstream-cert", paramLabel = "FILE",
         description = "Certificate chain (PEM) of the upstream CA: its own certificate first, its root last. Needs "
             + "--upstream-key.")
-    Path upstreamCert;
+    @Nullable Path upstreamCert;
 
     @Override
     public Integer call() {

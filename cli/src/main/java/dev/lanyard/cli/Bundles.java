@@ -19,6 +19,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Loads a trust bundle for the CLI from a file or an https URL: a SPIFFE bundle, or for X.509 also PEM roots; every
@@ -128,7 +129,7 @@ final class Bundles {
     try {
       return BundleDocuments.fetch(client, URI.create(url), remote.timeout);
     } catch (BundleUnavailableException e) {
-      throw new CliException(e.getMessage());
+      throw new CliException(Objects.requireNonNullElse(e.getMessage(), "bundle " + url + " is unavailable"));
     } catch (IllegalArgumentException e) {
       throw new CliException("bundle URL " + url + " is invalid");
     }

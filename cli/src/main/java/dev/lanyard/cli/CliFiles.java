@@ -137,6 +137,10 @@ final class CliFiles {
 
   private static Path writeTemporary(NewFile file) {
     Path dir = file.path().toAbsolutePath().getParent();
+    if (dir == null) {
+      // Only a file system root has no parent; without this check the temporary file would land in java.io.tmpdir.
+      throw new CliException("cannot write " + file.path() + ": it is not a file name");
+    }
     String prefix = "." + file.path().getFileName() + ".";
     Path temporary;
     try {

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,7 +71,7 @@ final class JwtCommand implements Runnable {
 
     @Option(names = "--ttl", paramLabel = "DURATION", converter = DurationConverter.class,
         description = "Lifetime, e.g. 90s, 5m, 1h or PT5M (default: the authority's, 5m).")
-    Duration ttl;
+    @Nullable Duration ttl;
 
     @Override
     public Integer call() {
@@ -126,7 +127,7 @@ final class JwtCommand implements Runnable {
     Duration clockSkew;
 
     @Option(names = "--token", paramLabel = "T", description = "The token; read from stdin when absent.")
-    String token;
+    @Nullable String token;
 
     @Override
     public Integer call() throws IOException {
@@ -179,7 +180,7 @@ final class JwtCommand implements Runnable {
     CommandSpec spec;
 
     @Option(names = "--token", paramLabel = "T", description = "The token; read from stdin when absent.")
-    String token;
+    @Nullable String token;
 
     @Override
     public Integer call() throws IOException {
@@ -218,7 +219,7 @@ final class JwtCommand implements Runnable {
       return 0;
     }
 
-    private static String decode(String part) {
+    private static @Nullable String decode(String part) {
       byte[] bytes = Base64Url.decode(part);
       if (bytes == null) {
         return null;
@@ -237,7 +238,7 @@ final class JwtCommand implements Runnable {
   }
 
   /** Reads a token from stdin: at most {@link #MAX_STDIN_TOKEN} characters; null when there is more. */
-  static String readStdin(InputStream in) throws IOException {
+  static @Nullable String readStdin(InputStream in) throws IOException {
     byte[] data = in.readNBytes(MAX_STDIN_TOKEN + 1);
     if (data.length > MAX_STDIN_TOKEN) {
       return null;

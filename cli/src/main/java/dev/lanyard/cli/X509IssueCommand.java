@@ -78,7 +78,7 @@ final class X509IssueCommand implements Callable<Integer> {
       svid = csrDer == null ? authority.issueX509Svid(id, ttl, dnsNames)
           : authority.issueX509SvidForCsr(csrDer, id, ttl, dnsNames);
     } catch (IllegalArgumentException e) {
-      throw new CliException(e.getMessage());
+      throw new CliException(java.util.Objects.requireNonNullElse(e.getMessage(), "cannot issue this X.509-SVID"));
     }
     String roots = authority.bundle().toPem();
 

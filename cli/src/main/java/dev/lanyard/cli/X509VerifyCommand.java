@@ -64,7 +64,8 @@ final class X509VerifyCommand implements Callable<Integer> {
       try {
         certificates = X509Command.parseCertificates(bytes);
       } catch (CertificateException e) {
-        throw new X509SvidRejectedException(X509SvidRejectedException.Reason.MALFORMED, e.getMessage());
+        throw new X509SvidRejectedException(X509SvidRejectedException.Reason.MALFORMED,
+            java.util.Objects.requireNonNullElse(e.getMessage(), "not a PEM certificate chain"));
       }
       VerifiedX509Svid verified = verifier.verify(certificates);
       X509Certificate leaf = verified.leaf();

@@ -6,11 +6,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request decision: the caller (verified, or as claimed when the credential was rejected), the method and path,
  * the decision, and why. Holds no token, key or certificate. {@link #toJson()} (and {@link #toString()}) write it as
  * one line of JSON that request data cannot break out of.
+ *
+ * <p>Immutable.
  */
 public final class AuditEvent {
   /** Longest caller written by {@link #toJson()}: a SPIFFE ID's maximum length, so a valid one is never cut. */
@@ -40,13 +43,13 @@ public final class AuditEvent {
 
   private final Instant time;
   private final Decision decision;
-  private final String caller;
+  private final @Nullable String caller;
   private final boolean callerVerified;
-  private final String method;
-  private final String path;
-  private final String reason;
-  private final String tokenId;
-  private final String rule;
+  private final @Nullable String method;
+  private final @Nullable String path;
+  private final @Nullable String reason;
+  private final @Nullable String tokenId;
+  private final @Nullable String rule;
 
   private AuditEvent(Builder b) {
     this.time = Objects.requireNonNull(b.time, "time");
@@ -148,12 +151,13 @@ public final class AuditEvent {
     return toJson();
   }
 
-  private static int length(String value) {
+  private static int length(@Nullable String value) {
     return value == null ? 0 : Math.min(value.length(), MAX_CALLER_LENGTH);
   }
 
   /** Appends {@code ,"name":"value"} when there is a value; returns the truncated names, with this one if cut. */
-  private static List<String> member(StringBuilder sb, String name, String value, int max, List<String> truncated) {
+  private static @Nullable List<String> member(StringBuilder sb, String name, @Nullable String value, int max,
+      @Nullable List<String> truncated) {
     if (value == null) {
       return truncated;
     }
@@ -175,13 +179,13 @@ public final class AuditEvent {
   public static final class Builder {
     private final Instant time;
     private final Decision decision;
-    private String caller;
+    private @Nullable String caller;
     private boolean callerVerified;
-    private String method;
-    private String path;
-    private String reason;
-    private String tokenId;
-    private String rule;
+    private @Nullable String method;
+    private @Nullable String path;
+    private @Nullable String reason;
+    private @Nullable String tokenId;
+    private @Nullable String rule;
 
     private Builder(Instant time, Decision decision) {
       this.time = time;
@@ -189,33 +193,33 @@ public final class AuditEvent {
     }
 
     /** The caller and whether it was verified. */
-    public Builder caller(String caller, boolean verified) {
+    public Builder caller(@Nullable String caller, boolean verified) {
       this.caller = caller;
       this.callerVerified = caller != null && verified;
       return this;
     }
 
     /** The request. */
-    public Builder request(String method, String path) {
+    public Builder request(@Nullable String method, @Nullable String path) {
       this.method = method;
       this.path = path;
       return this;
     }
 
     /** The reason. */
-    public Builder reason(String reason) {
+    public Builder reason(@Nullable String reason) {
       this.reason = reason;
       return this;
     }
 
     /** The token id. */
-    public Builder tokenId(String tokenId) {
+    public Builder tokenId(@Nullable String tokenId) {
       this.tokenId = tokenId;
       return this;
     }
 
     /** The deciding rule. */
-    public Builder rule(String rule) {
+    public Builder rule(@Nullable String rule) {
       this.rule = rule;
       return this;
     }

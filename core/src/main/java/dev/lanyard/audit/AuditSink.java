@@ -6,6 +6,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Receives audit events. Called on the request thread: keep it quick, and never throw (adapters log and ignore what
  * a sink throws).
+ *
+ * <p>Thread-safe: implementations must be, since every request thread records through the same sink. {@link #slf4j()}
+ * (an SLF4J logger), {@link #none()} and {@link #andThen(AuditSink)} of thread-safe sinks are.
  */
 @FunctionalInterface
 public interface AuditSink {

@@ -4,4 +4,7 @@
  * (SLF4J by default: logger {@code lanyard.audit}, one JSON object per line, see
  * {@link dev.lanyard.audit.AuditEvent#toJson()}).
  */
+@NullMarked
 package dev.lanyard.audit;
+
+import org.jspecify.annotations.NullMarked;

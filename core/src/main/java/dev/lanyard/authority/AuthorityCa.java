@@ -4,8 +4,13 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** What an authority tells about one of its X.509 CAs: metadata and the CA certificate, never the key. */
+/**
+ * What an authority tells about one of its X.509 CAs: metadata and the CA certificate, never the key.
+ *
+ * <p>Immutable.
+ */
 public final class AuthorityCa {
   private final String id;
   private final String keyType;
@@ -13,12 +18,12 @@ public final class AuthorityCa {
   private final boolean tainted;
   private final Instant createdAt;
   private final Instant notAfter;
-  private final Instant activatedAt;
-  private final Instant retiredAt;
+  private final @Nullable Instant activatedAt;
+  private final @Nullable Instant retiredAt;
   private final X509Certificate certificate;
 
   AuthorityCa(String id, String keyType, KeyState state, boolean tainted, Instant createdAt, Instant notAfter,
-      Instant activatedAt, Instant retiredAt, X509Certificate certificate) {
+      @Nullable Instant activatedAt, @Nullable Instant retiredAt, X509Certificate certificate) {
     this.id = Objects.requireNonNull(id);
     this.keyType = Objects.requireNonNull(keyType);
     this.state = Objects.requireNonNull(state);

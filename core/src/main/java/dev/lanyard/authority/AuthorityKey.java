@@ -4,8 +4,13 @@ import dev.lanyard.jwt.JwtAlgorithm;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** What an authority tells about one of its signing keys: metadata only, never key material. */
+/**
+ * What an authority tells about one of its signing keys: metadata only, never key material.
+ *
+ * <p>Immutable.
+ */
 public final class AuthorityKey {
   private final String keyId;
   private final JwtAlgorithm algorithm;
@@ -13,11 +18,11 @@ public final class AuthorityKey {
   private final boolean tainted;
   private final Instant createdAt;
   private final Instant notAfter;
-  private final Instant activatedAt;
-  private final Instant retiredAt;
+  private final @Nullable Instant activatedAt;
+  private final @Nullable Instant retiredAt;
 
   AuthorityKey(String keyId, JwtAlgorithm algorithm, KeyState state, boolean tainted, Instant createdAt,
-      Instant notAfter, Instant activatedAt, Instant retiredAt) {
+      Instant notAfter, @Nullable Instant activatedAt, @Nullable Instant retiredAt) {
     this.keyId = Objects.requireNonNull(keyId);
     this.algorithm = Objects.requireNonNull(algorithm);
     this.state = Objects.requireNonNull(state);

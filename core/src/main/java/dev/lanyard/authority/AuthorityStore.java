@@ -40,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -47,6 +48,10 @@ import org.jspecify.annotations.Nullable;
  * The on-disk form of an authority: {@code authority.json} (settings and key metadata, no key material) and one
  * {@code keys/<kid>.pem} per key (PKCS#8 private key and SPKI public key, mode 0600). Every file is written to a
  * temporary file and atomically moved into place, and writers hold a lock on {@code .lock}.
+ *
+ * <p>Thread-safe for one process: it keeps no mutable state of its own, and {@link #save} holds an exclusive lock on
+ * {@code .lock} while it writes, so writers in this or another process take turns; the authority serializes its own
+ * loads and saves.
  */
 final class AuthorityStore {
   static final String FORMAT = "lanyard-authority/1";
@@ -286,10 +291,10 @@ final class AuthorityStore {
       k.put("kid", key.keyId);
       if (key.kind == SigningKey.Kind.JWT) {
         k.put("kind", "jwt");
-        k.put("alg", key.algorithm.name());
+        k.put("alg", Objects.requireNonNull(key.algorithm, "algorithm").name());
       } else {
         k.put("kind", "x509-ca");
-        k.put("keyType", key.caKeyType.name());
+        k.put("keyType", Objects.requireNonNull(key.caKeyType, "caKeyType").name());
       }
       k.put("createdAt", key.createdAt.toString());
       k.put("notAfter", key.notAfter.toString());
@@ -309,17 +314,17 @@ final class AuthorityStore {
   /** A key file: the private key, the public key (JWT keys) and the certificate chain (CAs, upstream). */
   private static final class KeyFile {
     final PrivateKey privateKey;
-    final PublicKey publicKey;
+    final @Nullable PublicKey publicKey;
     final List<X509Certificate> chain;
 
-    KeyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+    KeyFile(PrivateKey privateKey, @Nullable PublicKey publicKey, List<X509Certificate> chain) {
       this.privateKey = privateKey;
       this.publicKey = publicKey;
       this.chain = chain;
     }
   }
 
-  private static byte[] keyFile(PrivateKey privateKey, PublicKey publicKey, List<X509Certificate> chain) {
+  private static byte[] keyFile(PrivateKey privateKey, @Nullable PublicKey publicKey, List<X509Certificate> chain) {
     StringBuilder text = new StringBuilder(Certificates.pem("PRIVATE KEY", privateKey.getEncoded()));
     if (publicKey != null) {
       text.append(Certificates.pem("PUBLIC KEY", publicKey.getEncoded()));
@@ -504,7 +509,7 @@ final class AuthorityStore {
     return Instant.parse(string(m, name));
   }
 
-  private static Instant optionalInstant(Map<String, Object> m, String name) {
+  private static @Nullable Instant optionalInstant(Map<String, Object> m, String name) {
     return m.containsKey(name) ? instant(m, name) : null;
   }
 }

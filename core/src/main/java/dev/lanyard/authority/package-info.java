@@ -10,4 +10,7 @@
  * keep the same authority. A directory or key file another user owns or may write (or, for a key, read) is refused on
  * creation and on opening.
  */
+@NullMarked
 package dev.lanyard.authority;
+
+import org.jspecify.annotations.NullMarked;

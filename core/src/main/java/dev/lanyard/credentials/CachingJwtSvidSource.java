@@ -20,6 +20,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +32,16 @@ import org.slf4j.LoggerFactory;
  * {@code minimumRemaining}, 30 s by default): then the caller waits for a fresh one. A token whose signing key the
  * minter no longer considers usable (tainted) is re-minted at once. Loading is per key (no global lock) and the
  * cache is bounded. A failed background renewal keeps the current token and is retried on the next fetch.
+ *
+ * <p>Thread-safe: the tokens live in a concurrent (Caffeine) cache that loads each key once, however many threads ask;
+ * the settings are final.
  */
 public final class CachingJwtSvidSource implements JwtSvidSource {
   private static final Logger LOG = LoggerFactory.getLogger(CachingJwtSvidSource.class);
 
   private final JwtSvidMinter minter;
   private final SpiffeId subject;
-  private final Duration ttl;
+  private final @Nullable Duration ttl;
   private final Duration minimumRemaining;
   private final Clock clock;
   private final Executor executor;
@@ -215,7 +219,7 @@ public final class CachingJwtSvidSource implements JwtSvidSource {
   public static final class Builder {
     private final JwtSvidMinter minter;
     private final SpiffeId subject;
-    private Duration ttl;
+    private @Nullable Duration ttl;
     private Duration minimumRemaining = Duration.ofSeconds(30);
     private long maximumSize = 1000;
     private Clock clock = Clock.systemUTC();

@@ -4,6 +4,7 @@ import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import java.time.Duration;
 import java.util.Collection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something that can mint JWT-SVIDs: the embedded authority, or a SPIRE agent through the Workload API.
@@ -20,7 +21,7 @@ public interface JwtSvidMinter {
    *     to its signing key's remaining life) but never lengthens it, so callers schedule renewal from the returned
    *     token's {@link JwtSvid#expiresAt()}, not from {@code ttl}. A zero or negative TTL is refused.
    */
-  JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, Duration ttl);
+  JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes, @Nullable Duration ttl);
 
   /**
    * False when a token minted earlier should no longer be handed out even though it has not expired, e.g. because

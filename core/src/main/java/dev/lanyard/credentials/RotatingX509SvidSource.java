@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * until it expires) and is retried with exponential backoff from 1 s, never later than the SVID's expiry. When the
  * issuer says the current SVID is no longer usable (its CA was tainted), {@link #current()} triggers an immediate
  * renewal. {@link #close()} stops renewing.
+ *
+ * <p>Thread-safe: the current SVID is a volatile field read without locking; renewals, scheduling and closing are
+ * serialized by internal locks, and listeners are kept in a copy-on-write list.
  */
 public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RotatingX509SvidSource.class);
@@ -32,7 +36,7 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
 
   private final X509SvidIssuer issuer;
   private final SpiffeId subject;
-  private final Duration ttl;
+  private final @Nullable Duration ttl;
   private final Clock clock;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
@@ -41,8 +45,8 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   private final Object renewal = new Object();
   private volatile X509Svid current;
   private volatile Instant obtainedAt;
-  private ScheduledFuture<?> next;
-  private volatile Instant nextRenewal;
+  private @Nullable ScheduledFuture<?> next;
+  private volatile @Nullable Instant nextRenewal;
   private Duration retryDelay = FIRST_RETRY;
   private boolean closed;
 
@@ -187,9 +191,9 @@ public final class RotatingX509SvidSource implements X509SvidSource, AutoCloseab
   public static final class Builder {
     private final X509SvidIssuer issuer;
     private final SpiffeId subject;
-    private Duration ttl;
+    private @Nullable Duration ttl;
     private Clock clock = Clock.systemUTC();
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
 
     private Builder(X509SvidIssuer issuer, SpiffeId subject) {
       this.issuer = issuer;

@@ -3,6 +3,7 @@ package dev.lanyard.credentials;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.x509.X509Svid;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something that issues X.509-SVIDs: the embedded authority, or a SPIRE agent through the Workload API.
@@ -17,7 +18,7 @@ public interface X509SvidIssuer {
    *     to its CA's remaining life) but never lengthens it, so callers schedule renewal from the returned SVID's
    *     {@link X509Svid#expiresAt()}, not from {@code ttl}. A zero or negative TTL is refused.
    */
-  X509Svid issue(SpiffeId subject, Duration ttl);
+  X509Svid issue(SpiffeId subject, @Nullable Duration ttl);
 
   /** False when an SVID issued earlier should be replaced now (its CA was tainted). Must be cheap. */
   default boolean isUsable(X509Svid svid) {

@@ -7,4 +7,7 @@
  * renews it in the background at about half its lifetime, never hands one out close to its expiry, and re-mints at
  * once when the minter says a token is no longer usable (its key was tainted).
  */
+@NullMarked
 package dev.lanyard.credentials;
+
+import org.jspecify.annotations.NullMarked;

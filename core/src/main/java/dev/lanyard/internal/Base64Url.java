@@ -1,6 +1,7 @@
 package dev.lanyard.internal;
 
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Strict, canonical base64url (RFC 4648 §5, no padding), as RFC 7515 requires for JWS parts: only
@@ -24,7 +25,7 @@ public final class Base64Url {
   /**
    * Decodes {@code s[from, to)}, or returns {@code null} when that text is not canonical base64url.
    */
-  public static byte[] decode(CharSequence s, int from, int to) {
+  public static byte @Nullable [] decode(CharSequence s, int from, int to) {
     int length = to - from;
     int remainder = length & 3;
     if (remainder == 1) {
@@ -70,7 +71,7 @@ public final class Base64Url {
   }
 
   /** Decodes all of {@code s}, or returns {@code null} when it is not canonical base64url. */
-  public static byte[] decode(CharSequence s) {
+  public static byte @Nullable [] decode(CharSequence s) {
     return decode(s, 0, s.length());
   }
 

@@ -14,17 +14,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Fetching a bundle document over HTTP(S): 200 only, at most {@link TrustBundle#MAX_DOCUMENT_LENGTH} bytes, and the
  * whole exchange (connect, TLS, headers and body) within one deadline. A fetch that misses its deadline is cancelled,
  * which closes its connection, so a server that stalls cannot hold a thread or a socket.
+ *
+ * <p>Thread-safe: static functions without shared state.
  */
 public final class BundleDocuments {
   private BundleDocuments() {}
@@ -97,7 +101,8 @@ public final class BundleDocuments {
   private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private Flow.Subscription subscription;
+    /** Set by {@link #onSubscribe}, which the HTTP client calls before any other method. */
+    private Flow.@Nullable Subscription subscription;
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
@@ -112,7 +117,7 @@ public final class BundleDocuments {
       }
       for (ByteBuffer buffer : buffers) {
         if (bytes.size() + buffer.remaining() > TrustBundle.MAX_DOCUMENT_LENGTH) {
-          subscription.cancel();
+          Objects.requireNonNull(subscription, "onNext before onSubscribe").cancel();
           result.completeExceptionally(new TooLargeException());
           return;
         }

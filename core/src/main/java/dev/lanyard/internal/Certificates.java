@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import java.util.Objects;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -43,10 +44,13 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * X.509 building blocks: CA and X.509-SVID certificates (built with BouncyCastle, signed by the JDK provider),
  * key generation, and strict PEM handling.
+ *
+ * <p>Thread-safe: static functions; the only shared state is a {@code SecureRandom}, which is thread-safe.
  */
 public final class Certificates {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -78,7 +82,7 @@ public final class Certificates {
   }
 
   /** The key type of a public key (EC P-256 or RSA of at least 2048 bits), or null when unsupported. */
-  public static KeyType keyTypeOf(PublicKey key) {
+  public static @Nullable KeyType keyTypeOf(PublicKey key) {
     if (key instanceof ECPublicKey && "P-256".equals(VerificationKey.curveName(((ECPublicKey) key).getParams())
         .orElse(null))) {
       return KeyType.EC_P256;
@@ -93,8 +97,8 @@ public final class Certificates {
    * A CA certificate for {@code trustDomain}: CA:TRUE (critical), keyCertSign and cRLSign (critical), URI SAN
    * {@code spiffe://<trust domain>}, SKI and (when issued by another CA) AKI. Self-signed when {@code issuer} is null.
    */
-  public static X509Certificate caCertificate(KeyPair subject, TrustDomain trustDomain, X509Certificate issuer,
-      PrivateKey issuerKey, Instant notBefore, Instant notAfter) {
+  public static X509Certificate caCertificate(KeyPair subject, TrustDomain trustDomain,
+      @Nullable X509Certificate issuer, @Nullable PrivateKey issuerKey, Instant notBefore, Instant notAfter) {
     X500Name name = new X500NameBuilder(BCStyle.INSTANCE)
         .addRDN(BCStyle.O, "Lanyard").addRDN(BCStyle.OU, trustDomain.name())
         .addRDN(BCStyle.CN, "Lanyard CA " + Long.toHexString(RANDOM.nextLong() & 0xffffffffL)).build();
@@ -115,7 +119,7 @@ public final class Certificates {
         builder.addExtension(Extension.authorityKeyIdentifier, false,
             utils.createAuthorityKeyIdentifier(subject.getPublic()));
       }
-      return sign(builder, issuer == null ? subject.getPrivate() : issuerKey);
+      return sign(builder, issuer == null ? subject.getPrivate() : Objects.requireNonNull(issuerKey, "issuerKey"));
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot build a CA certificate", e);
     }
@@ -265,7 +269,7 @@ public final class Certificates {
    * OID sets first: on JDK 17, asking the certificate for an extension it lacks throws and catches two exceptions
    * inside the JDK, which made path validation several times slower than PKIX itself.
    */
-  public static byte[] extensionValue(X509Certificate certificate, String oid) {
+  public static byte @Nullable [] extensionValue(X509Certificate certificate, String oid) {
     java.util.Set<String> critical = certificate.getCriticalExtensionOIDs();
     java.util.Set<String> other = certificate.getNonCriticalExtensionOIDs();
     boolean present = (critical != null && critical.contains(oid)) || (other != null && other.contains(oid));
@@ -273,7 +277,7 @@ public final class Certificates {
   }
 
   /** The key identifier of an AKI or SKI extension value, or null. */
-  public static byte[] keyIdentifier(byte[] extension, boolean authority) {
+  public static byte @Nullable [] keyIdentifier(byte @Nullable [] extension, boolean authority) {
     if (extension == null) {
       return null;
     }

@@ -1,5 +1,7 @@
 package dev.lanyard.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The one DNS-name grammar of Lanyard, shared by the authority (names it will put in an X.509-SVID) and the path
  * validator (names it accepts in a presented certificate), so that the authority never issues an SVID its own
@@ -21,12 +23,12 @@ public final class DnsNames {
   private DnsNames() {}
 
   /** True when {@code name} is a DNS name without wildcard. False for null. */
-  public static boolean isDnsName(String name) {
+  public static boolean isDnsName(@Nullable String name) {
     return isDnsName(name, false);
   }
 
   /** True when {@code name} is a DNS name, or with {@code wildcard} also a wildcard name. False for null. */
-  public static boolean isDnsName(String name, boolean wildcard) {
+  public static boolean isDnsName(@Nullable String name, boolean wildcard) {
     if (name == null || name.isEmpty() || name.length() > MAX_LENGTH) {
       return false;
     }

@@ -10,12 +10,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Strict JSON for tokens, bundles and stored state, read with nimbus' embedded Gson stream reader in strict mode
  * plus duplicate-name detection at every level (Gson's own tree parsing only refuses top-level duplicates). The
  * nesting depth is first bounded with a cheap scan, so hostile input is refused before any tree is built. Writing
  * escapes strings per RFC 8259.
+ *
+ * <p>Thread-safe: static functions without shared state.
  */
 public final class Json {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -84,7 +87,7 @@ public final class Json {
     return object;
   }
 
-  private static Object readValue(JsonReader reader) throws IOException, ParseException {
+  private static @Nullable Object readValue(JsonReader reader) throws IOException, ParseException {
     switch (reader.peek()) {
       case BEGIN_OBJECT:
         return readObject(reader);

@@ -1,5 +1,7 @@
 package dev.lanyard.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The one grammar of a raw (still percent-encoded) URL path in normal form, shared by inbound checks (the servlet
  * filter) and outbound ones (which URLs get a token), so that both sides agree on what a path trick is.
@@ -111,7 +113,7 @@ public final class RequestPaths {
    * {@code second} (either may be null, meaning empty): the decoded path a container reports is the raw one, decoded
    * and nothing else. Call only on a path that {@link #isNormal(String, int)} accepted.
    */
-  public static boolean decodesTo(String raw, int from, String first, String second) {
+  public static boolean decodesTo(String raw, int from, @Nullable String first, @Nullable String second) {
     String a = first == null ? "" : first;
     String b = second == null ? "" : second;
     int total = a.length() + b.length();

@@ -1,11 +1,13 @@
 package dev.lanyard.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /** RFC 6749 §3.3 scope tokens: {@code 1*( %x21 / %x23-5B / %x5D-7E )}. */
 public final class ScopeTokens {
   private ScopeTokens() {}
 
   /** True when {@code token} is a valid scope token (printable ASCII, no space, '"' or '\'). */
-  public static boolean isValid(String token) {
+  public static boolean isValid(@Nullable String token) {
     if (token == null || token.isEmpty()) {
       return false;
     }

@@ -4,13 +4,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.jspecify.annotations.Nullable;
 
 /** Strict UTF-8 decoding: malformed or unmappable input is refused, never replaced. */
 public final class Utf8 {
   private Utf8() {}
 
   /** The decoded text, or {@code null} when {@code bytes} is not valid UTF-8. */
-  public static String decodeOrNull(byte[] bytes) {
+  public static @Nullable String decodeOrNull(byte[] bytes) {
     boolean ascii = true;
     for (byte b : bytes) {
       if (b < 0) {

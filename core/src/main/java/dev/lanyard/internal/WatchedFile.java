@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 
 /**
@@ -18,6 +19,9 @@ import org.slf4j.Logger;
  * and its failure propagates, so a broken file is a start-up error.
  *
  * @param <T> the parsed content
+ *
+ * <p>Thread-safe: the content is a volatile field read without locking; reloads are serialized by an internal lock, so
+ * one thread parses a changed file while the others keep the previous content.
  */
 public final class WatchedFile<T> {
   private final Path file;
@@ -31,8 +35,8 @@ public final class WatchedFile<T> {
   private volatile T content;
   private volatile Instant loadedAt;
   private volatile Instant nextCheck;
-  private String version;
-  private String failedVersion;
+  private @Nullable String version;
+  private @Nullable String failedVersion;
 
   /**
    * Loads {@code file} now.
@@ -108,7 +112,7 @@ public final class WatchedFile<T> {
     return file;
   }
 
-  private String versionOrNull() {
+  private @Nullable String versionOrNull() {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
       return attributes.lastModifiedTime().toMillis() + ":" + attributes.size();

@@ -1,6 +1,7 @@
 package dev.lanyard.jwt;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JWS algorithms a JWT-SVID may be signed with (SPIFFE JWT-SVID §3): RSA PKCS#1 v1.5, ECDSA and RSA-PSS with
@@ -27,9 +28,9 @@ public enum JwtAlgorithm {
 
   private final KeyFamily keyFamily;
   private final String digest;
-  private final String curve;
+  private final @Nullable String curve;
 
-  JwtAlgorithm(KeyFamily keyFamily, String digest, String curve) {
+  JwtAlgorithm(KeyFamily keyFamily, String digest, @Nullable String curve) {
     this.keyFamily = keyFamily;
     this.digest = digest;
     this.curve = curve;

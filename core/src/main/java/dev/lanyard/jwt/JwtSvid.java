@@ -14,12 +14,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A JWT-SVID this workload holds to present to others: the compact token and its metadata. Obtained from an
  * authority or credential source; {@link #newBuilder()} signs one with a key of your own.
  *
  * <p>{@link #toString()} prints metadata only, never the token.
+ *
+ * <p>Immutable. Its {@link Builder} is not thread-safe.
  */
 public final class JwtSvid {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -112,13 +115,13 @@ public final class JwtSvid {
   /** Builds and signs a JWT-SVID. Claims: {@code sub}, {@code aud} (array), {@code exp}, {@code iat}, {@code jti},
    * optional {@code iss} and {@code scope}; header {@code alg}, {@code kid}, {@code typ: JWT}. */
   public static final class Builder {
-    private SpiffeId subject;
-    private List<String> audience;
+    private @Nullable SpiffeId subject;
+    private @Nullable List<String> audience;
     private Set<String> scopes = Set.of();
-    private Instant issuedAt;
-    private Instant expiresAt;
-    private String tokenId;
-    private String issuer;
+    private @Nullable Instant issuedAt;
+    private @Nullable Instant expiresAt;
+    private @Nullable String tokenId;
+    private @Nullable String issuer;
 
     private Builder() {}
 
@@ -184,7 +187,7 @@ public final class JwtSvid {
       Objects.requireNonNull(algorithm, "algorithm");
       Objects.requireNonNull(keyId, "keyId");
       Objects.requireNonNull(key, "key");
-      if (subject == null || audience == null || issuedAt == null) {
+      if (subject == null || audience == null || issuedAt == null || expiresAt == null) {
         throw new IllegalStateException("subject, audience and validity are required");
       }
       String jti = tokenId != null ? tokenId : randomId();

@@ -11,6 +11,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies JWT-SVIDs strictly (SPIFFE JWT-SVID spec and RFC 8725). Thread-safe; build one per audience and share it.
@@ -58,17 +59,17 @@ public interface JwtSvidVerifier {
     /** Largest configurable token size, in characters. */
     public static final int MAX_TOKEN_LENGTH_LIMIT = 1024 * 1024;
 
-    BundleSource bundleSource;
-    Set<String> audiences;
-    Set<TrustDomain> trustDomains;
-    Set<JwtAlgorithm> algorithms;
-    Duration clockSkew;
-    Duration maxTokenLifetime;
-    Clock clock;
-    RevocationList revocations;
+    @Nullable BundleSource bundleSource;
+    @Nullable Set<String> audiences;
+    @Nullable Set<TrustDomain> trustDomains;
+    @Nullable Set<JwtAlgorithm> algorithms;
+    @Nullable Duration clockSkew;
+    @Nullable Duration maxTokenLifetime;
+    @Nullable Clock clock;
+    @Nullable RevocationList revocations;
     long cacheSize = -1;
     int maxTokenLength = -1;
-    VerificationListener listener;
+    @Nullable VerificationListener listener;
 
     Builder() {}
 
@@ -207,7 +208,7 @@ public interface JwtSvidVerifier {
       return new DefaultJwtSvidVerifier(this);
     }
 
-    private static void requireUnset(Object value, String name) {
+    private static void requireUnset(@Nullable Object value, String name) {
       if (value != null) {
         throw new IllegalStateException(name + " was already set");
       }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Scope tokens per RFC 6749 §3.3: {@code 1*( %x21 / %x23-5B / %x5D-7E )}, joined by single spaces. */
 final class Scopes {
@@ -15,7 +16,7 @@ final class Scopes {
   }
 
   /** Parses a {@code scope} claim, or returns null when it is not a list of valid scope tokens. */
-  static Set<String> parse(String claim) {
+  static @Nullable Set<String> parse(String claim) {
     if (claim.isEmpty()) {
       return Set.of();
     }

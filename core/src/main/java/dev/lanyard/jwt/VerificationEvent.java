@@ -4,24 +4,28 @@ import dev.lanyard.internal.Text;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One verification decision, for audit: accepted with the verified token, or rejected with its reason. Holds no
  * token text. For a rejection, {@link #claimedSubject()}, {@link #keyId()} and {@link #tokenId()} are what the token
  * claimed and are not verified.
+ *
+ * <p>Immutable.
  */
 public final class VerificationEvent {
   private final Instant time;
-  private final VerifiedJwtSvid token;
-  private final JwtSvidRejectedException.Reason reason;
-  private final String message;
-  private final String claimedSubject;
-  private final String keyId;
-  private final String tokenId;
+  private final @Nullable VerifiedJwtSvid token;
+  private final JwtSvidRejectedException.@Nullable Reason reason;
+  private final @Nullable String message;
+  private final @Nullable String claimedSubject;
+  private final @Nullable String keyId;
+  private final @Nullable String tokenId;
   private final boolean cacheHit;
 
-  private VerificationEvent(Instant time, VerifiedJwtSvid token, JwtSvidRejectedException.Reason reason,
-      String message, String claimedSubject, String keyId, String tokenId, boolean cacheHit) {
+  private VerificationEvent(Instant time, @Nullable VerifiedJwtSvid token,
+      JwtSvidRejectedException.@Nullable Reason reason, @Nullable String message, @Nullable String claimedSubject,
+      @Nullable String keyId, @Nullable String tokenId, boolean cacheHit) {
     this.time = time;
     this.token = token;
     this.reason = reason;
@@ -37,8 +41,8 @@ public final class VerificationEvent {
         token.tokenId().orElse(null), cacheHit);
   }
 
-  static VerificationEvent rejected(Instant time, JwtSvidRejectedException rejection, String claimedSubject,
-      String keyId, String tokenId) {
+  static VerificationEvent rejected(Instant time, JwtSvidRejectedException rejection,
+      @Nullable String claimedSubject, @Nullable String keyId, @Nullable String tokenId) {
     Objects.requireNonNull(rejection, "rejection");
     return new VerificationEvent(time, null, rejection.reason(), rejection.getMessage(), claimedSubject, keyId,
         tokenId, false);
@@ -99,7 +103,7 @@ public final class VerificationEvent {
             + printable(keyId) + "]";
   }
 
-  private static String printable(String value) {
+  private static @Nullable String printable(@Nullable String value) {
     return value == null ? null : Text.printable(value);
   }
 }

@@ -6,24 +6,28 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A JWT-SVID that passed every check of a {@link JwtSvidVerifier}. Only a verifier creates instances. Holds the
  * verified claims; it does not keep the token text, and {@link #toString()} prints metadata only.
+ *
+ * <p>Immutable.
  */
 public final class VerifiedJwtSvid {
   private final SpiffeId subject;
   private final List<String> audience;
   private final Set<String> scopes;
   private final Instant expiresAt;
-  private final Instant issuedAt;
+  private final @Nullable Instant issuedAt;
   private final String keyId;
-  private final String tokenId;
-  private final String issuer;
+  private final @Nullable String tokenId;
+  private final @Nullable String issuer;
   private final JwtAlgorithm algorithm;
 
   VerifiedJwtSvid(SpiffeId subject, List<String> audience, Set<String> scopes, Instant expiresAt,
-      Instant issuedAt, String keyId, String tokenId, String issuer, JwtAlgorithm algorithm) {
+      @Nullable Instant issuedAt, String keyId, @Nullable String tokenId, @Nullable String issuer,
+      JwtAlgorithm algorithm) {
     this.subject = subject;
     this.audience = audience;
     this.scopes = scopes;
@@ -85,7 +89,7 @@ public final class VerifiedJwtSvid {
     return algorithm;
   }
 
-  Instant issuedAtOrNull() {
+  @Nullable Instant issuedAtOrNull() {
     return issuedAt;
   }
 

@@ -10,4 +10,7 @@
  * {@link dev.lanyard.jwt.JwtSvidRejectedException} with a machine-readable reason. Verified tokens are cached by their
  * exact text until they expire, and revocation or a bundle change takes effect on cached tokens at once.
  */
+@NullMarked
 package dev.lanyard.jwt;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,11 +4,14 @@ import dev.lanyard.spiffe.SpiffeId;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A verified caller: its SPIFFE ID, the scopes its credential grants (none for an X.509-SVID alone), how it
  * authenticated, and the token id when it presented a JWT-SVID. Adapters hand it to applications (the servlet filter
  * as the request attribute {@code dev.lanyard.caller}).
+ *
+ * <p>Immutable.
  */
 public final class Caller {
   /** How the caller authenticated. */
@@ -24,14 +27,14 @@ public final class Caller {
   private final SpiffeId id;
   private final Set<String> scopes;
   private final CredentialType credentialType;
-  private final String tokenId;
+  private final @Nullable String tokenId;
 
   /**
    * A caller.
    *
    * @param tokenId the JWT-SVID's {@code jti}, or null
    */
-  public Caller(SpiffeId id, Set<String> scopes, CredentialType credentialType, String tokenId) {
+  public Caller(SpiffeId id, Set<String> scopes, CredentialType credentialType, @Nullable String tokenId) {
     this.id = Objects.requireNonNull(id, "id");
     this.scopes = Set.copyOf(Objects.requireNonNull(scopes, "scopes"));
     this.credentialType = Objects.requireNonNull(credentialType, "credentialType");

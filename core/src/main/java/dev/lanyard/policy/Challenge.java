@@ -4,18 +4,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP answer to a refused request, the same for every adapter: status, {@code WWW-Authenticate} challenge
  * (RFC 6750) and a small JSON body. Descriptions are fixed texts, never anything from the request.
+ *
+ * <p>Immutable.
  */
 public final class Challenge {
   private final int status;
-  private final String wwwAuthenticate;
+  private final @Nullable String wwwAuthenticate;
   private final String error;
   private final String description;
 
-  private Challenge(int status, String wwwAuthenticate, String error, String description) {
+  private Challenge(int status, @Nullable String wwwAuthenticate, String error, String description) {
     this.status = status;
     this.wwwAuthenticate = wwwAuthenticate;
     this.error = error;

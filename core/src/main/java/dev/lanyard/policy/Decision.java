@@ -3,8 +3,13 @@ package dev.lanyard.policy;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
-/** What policy says about one request, and why. */
+/**
+ * What policy says about one request, and why.
+ *
+ * <p>Immutable.
+ */
 public final class Decision {
   /** The outcome. */
   public enum Outcome {
@@ -39,16 +44,16 @@ public final class Decision {
   }
 
   private final Outcome outcome;
-  private final PolicyRule rule;
+  private final @Nullable PolicyRule rule;
   private final List<String> missingScopes;
 
-  private Decision(Outcome outcome, PolicyRule rule, List<String> missingScopes) {
+  private Decision(Outcome outcome, @Nullable PolicyRule rule, List<String> missingScopes) {
     this.outcome = outcome;
     this.rule = rule;
     this.missingScopes = missingScopes;
   }
 
-  static Decision of(Outcome outcome, PolicyRule rule) {
+  static Decision of(Outcome outcome, @Nullable PolicyRule rule) {
     return new Decision(outcome, rule, List.of());
   }
 

@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
  * A policy file that is re-read when it changes. The file must be valid when this is created (an invalid file is a
  * start-up error); later, its modification time and size are checked at most once per check interval on access, and
  * a broken new version keeps the previous policy and logs an error naming the file and line, once per version.
+ *
+ * <p>Thread-safe: the current policy (immutable) is read without locking; a reload is done by one thread while the
+ * others keep deciding with the previous policy.
  */
 public final class PolicyFile {
   private final WatchedFile<Policy> watched;

@@ -5,7 +5,11 @@ import dev.lanyard.spiffe.TrustDomain;
 import java.util.List;
 import java.util.Set;
 
-/** One parsed rule of a policy: {@code METHODS PATH CALLERS [SCOPES]}, with where it came from. */
+/**
+ * One parsed rule of a policy: {@code METHODS PATH CALLERS [SCOPES]}, with where it came from.
+ *
+ * <p>Immutable.
+ */
 public final class PolicyRule {
   private final String source;
   private final int line;

@@ -6,4 +6,7 @@
  * {@link dev.lanyard.policy.Decision} that says why. Rules are indexed by path segment and method, so deciding costs
  * the same for ten rules as for a hundred thousand.
  */
+@NullMarked
 package dev.lanyard.policy;
+
+import org.jspecify.annotations.NullMarked;

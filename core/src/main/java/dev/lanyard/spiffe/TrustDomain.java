@@ -8,6 +8,8 @@ import java.util.Objects;
  * <p>{@link #of(String)} accepts a trust domain name (ASCII letters are folded to lowercase with no dependence on the
  * default locale) or a SPIFFE ID string, whose trust domain it takes. The name may contain only {@code [a-z0-9._-]},
  * is at most 255 bytes, and has no port, user info or IP literal.
+ *
+ * <p>Immutable.
  */
 public final class TrustDomain {
   /** Maximum length of a trust domain name, in bytes (SPIFFE-ID §2.1). */

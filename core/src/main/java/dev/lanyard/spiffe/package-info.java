@@ -6,4 +6,7 @@
  * empty, {@code .} or {@code ..} segment and no trailing slash, no port, user info, query, fragment or
  * percent-encoding, and at most 2048 bytes in all. Parsing never depends on the default locale.
  */
+@NullMarked
 package dev.lanyard.spiffe;
+
+import org.jspecify.annotations.NullMarked;

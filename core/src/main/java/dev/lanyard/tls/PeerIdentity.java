@@ -14,6 +14,8 @@ import javax.net.ssl.SSLSession;
  * The verified SPIFFE identity of a TLS peer: of an {@link SSLSession}, or of the client certificate chain a servlet
  * container hands over ({@code jakarta.servlet.request.X509Certificate}). The chain is verified here, whoever
  * accepted the handshake.
+ *
+ * <p>Thread-safe: static functions without state; the verifier given must be thread-safe (Lanyard's are).
  */
 public final class PeerIdentity {
   private PeerIdentity() {}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses, for each connection a client makes, which server SPIFFE IDs it accepts, by the host and port the
@@ -23,6 +24,9 @@ import java.util.Objects;
  * <p>Lanyard's trust manager names the server by the host and port its {@code SSLEngine} or {@code SSLSocket} was
  * created for (what the HTTP client connects to, as written in the URL). When the connection does not say, the host
  * is {@code null} and the port {@code -1}.
+ *
+ * <p>Thread-safe: implementations must be, since every handshake asks; those built here are immutable. Its {@link
+ * Builder} is not thread-safe.
  */
 @FunctionalInterface
 public interface ServerAuthorizer {
@@ -32,7 +36,7 @@ public interface ServerAuthorizer {
    * @param host the host the client connects to, as the connection names it, or {@code null} when unknown
    * @param port the port, or {@code -1} when unknown
    */
-  PeerAuthorizer forServer(String host, int port);
+  PeerAuthorizer forServer(@Nullable String host, int port);
 
   /** The same authorizer for every server, wherever it is. */
   static ServerAuthorizer always(PeerAuthorizer authorizer) {
@@ -51,9 +55,6 @@ public interface ServerAuthorizer {
 
   /** The host as Lanyard compares it: lower case ({@link Locale#ROOT}), without IPv6 brackets. */
   private static String normalizeHost(String host) {
-    if (host == null) {
-      return null;
-    }
     String h = host.strip().toLowerCase(Locale.ROOT);
     if (h.length() > 1 && h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);

@@ -14,12 +14,16 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key manager that presents the workload's current X.509-SVID, as client and as server.
  *
  * <p>The alias names the SVID by serial number, and the SVIDs most recently served are remembered, so that the chain
  * and the key JSSE asks for separately always belong together even when rotations happen mid-handshake.
+ *
+ * <p>Thread-safe, as JSSE requires: the SVIDs served recently are in a concurrent map, and the current SVID comes from
+ * the (thread-safe) source.
  */
 final class SpiffeKeyManager extends X509ExtendedKeyManager {
   private static final String PREFIX = "lanyard-svid-";
@@ -50,7 +54,7 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
     this.source = Objects.requireNonNull(source, "source");
   }
 
-  private String currentAlias(String[] keyTypes) {
+  private @Nullable String currentAlias(@Nullable String @Nullable [] keyTypes) {
     X509Svid svid = source.current();
     if (keyTypes != null && !matches(svid, keyTypes)) {
       return null;
@@ -77,7 +81,7 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
     }
   }
 
-  private static boolean matches(X509Svid svid, String[] keyTypes) {
+  private static boolean matches(X509Svid svid, @Nullable String[] keyTypes) {
     String algorithm = svid.leaf().getPublicKey().getAlgorithm();
     for (String keyType : keyTypes) {
       if (keyType != null && (keyType.equals(algorithm) || keyType.startsWith(algorithm + "_")
@@ -88,7 +92,7 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
     return false;
   }
 
-  private X509Svid svid(String alias) {
+  private @Nullable X509Svid svid(@Nullable String alias) {
     if (alias == null) {
       return null;
     }
@@ -101,45 +105,48 @@ final class SpiffeKeyManager extends X509ExtendedKeyManager {
   }
 
   @Override
-  public String[] getClientAliases(String keyType, Principal[] issuers) {
+  public String @Nullable [] getClientAliases(String keyType, Principal @Nullable [] issuers) {
     String alias = currentAlias(new String[] {keyType});
     return alias == null ? null : new String[] {alias};
   }
 
   @Override
-  public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+  public @Nullable String chooseClientAlias(@Nullable String @Nullable [] keyTypes, Principal @Nullable [] issuers,
+      @Nullable Socket socket) {
     return currentAlias(keyTypes);
   }
 
   @Override
-  public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+  public @Nullable String chooseEngineClientAlias(@Nullable String @Nullable [] keyTypes,
+      Principal @Nullable [] issuers, @Nullable SSLEngine engine) {
     return currentAlias(keyTypes);
   }
 
   @Override
-  public String[] getServerAliases(String keyType, Principal[] issuers) {
+  public String @Nullable [] getServerAliases(String keyType, Principal @Nullable [] issuers) {
     String alias = currentAlias(new String[] {keyType});
     return alias == null ? null : new String[] {alias};
   }
 
   @Override
-  public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+  public @Nullable String chooseServerAlias(String keyType, Principal @Nullable [] issuers, @Nullable Socket socket) {
     return currentAlias(new String[] {keyType});
   }
 
   @Override
-  public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+  public @Nullable String chooseEngineServerAlias(String keyType, Principal @Nullable [] issuers,
+      @Nullable SSLEngine engine) {
     return currentAlias(new String[] {keyType});
   }
 
   @Override
-  public X509Certificate[] getCertificateChain(String alias) {
+  public X509Certificate @Nullable [] getCertificateChain(@Nullable String alias) {
     X509Svid svid = svid(alias);
     return svid == null ? null : svid.chain().toArray(new X509Certificate[0]);
   }
 
   @Override
-  public PrivateKey getPrivateKey(String alias) {
+  public @Nullable PrivateKey getPrivateKey(@Nullable String alias) {
     X509Svid svid = svid(alias);
     return svid == null ? null : svid.privateKey();
   }

@@ -22,6 +22,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *
  * <p>The same context serves as client or server. TLS 1.3 and 1.2 only. Host names are not verified: peers are
  * authorized by SPIFFE ID.
+ *
+ * <p>Thread-safe: static factories; the key and trust managers they make are thread-safe, as JSSE requires.
  */
 public final class SpiffeTls {
   private SpiffeTls() {}

@@ -14,12 +14,15 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A trust manager that accepts a peer when its chain verifies as an X.509-SVID against the current bundle and the
  * authorizer accepts its SPIFFE ID. It replaces host-name verification: SPIFFE peers are named by SPIFFE ID. Clients
  * are authorized by one {@link PeerAuthorizer}; servers by the one the {@link ServerAuthorizer} chooses for the host
  * and port the connection is for.
+ *
+ * <p>Thread-safe, as JSSE requires: it holds only final references to a thread-safe verifier and authorizers.
  */
 final class SpiffeTrustManager extends X509ExtendedTrustManager {
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
@@ -39,7 +42,8 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   }
 
   /** Verifies and authorizes a peer chain, for handshakes and for {@link PeerIdentity}. */
-  static VerifiedX509Svid check(X509SvidVerifier verifier, PeerAuthorizer authorizer, X509Certificate[] chain)
+  static VerifiedX509Svid check(X509SvidVerifier verifier, PeerAuthorizer authorizer,
+      X509Certificate @Nullable [] chain)
       throws X509SvidRejectedException {
     if (chain == null || chain.length == 0) {
       throw new X509SvidRejectedException(X509SvidRejectedException.Reason.MALFORMED, "the peer sent no certificate");
@@ -52,7 +56,8 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     return peer;
   }
 
-  private void check(PeerAuthorizer authorizer, X509Certificate[] chain) throws CertificateException {
+  private void check(@Nullable PeerAuthorizer authorizer, X509Certificate @Nullable [] chain)
+      throws CertificateException {
     try {
       check(verifier, authorizer == null ? peer -> false : authorizer, chain);
     } catch (X509SvidRejectedException e) {
@@ -63,24 +68,24 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkClientTrusted(X509Certificate @Nullable [] chain, String authType) throws CertificateException {
     check(clients, chain);
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+  public void checkServerTrusted(X509Certificate @Nullable [] chain, String authType) throws CertificateException {
     check(servers.forServer(null, -1), chain);
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+  public void checkClientTrusted(X509Certificate @Nullable [] chain, String authType, @Nullable Socket socket)
       throws CertificateException {
     check(clients, chain);
     notResumable(socket);
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+  public void checkServerTrusted(X509Certificate @Nullable [] chain, String authType, @Nullable Socket socket)
       throws CertificateException {
     SSLSession session = socket instanceof SSLSocket ? ((SSLSocket) socket).getHandshakeSession() : null;
     check(session == null ? servers.forServer(null, -1) : servers.forServer(session.getPeerHost(),
@@ -89,21 +94,21 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+  public void checkClientTrusted(X509Certificate @Nullable [] chain, String authType, @Nullable SSLEngine engine)
       throws CertificateException {
     check(clients, chain);
     notResumable(engine == null ? null : engine.getHandshakeSession());
   }
 
   @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+  public void checkServerTrusted(X509Certificate @Nullable [] chain, String authType, @Nullable SSLEngine engine)
       throws CertificateException {
     check(engine == null ? servers.forServer(null, -1) : servers.forServer(engine.getPeerHost(),
         engine.getPeerPort()), chain);
     notResumable(engine == null ? null : engine.getHandshakeSession());
   }
 
-  private static void notResumable(Socket socket) {
+  private static void notResumable(@Nullable Socket socket) {
     if (socket instanceof SSLSocket) {
       notResumable(((SSLSocket) socket).getHandshakeSession());
     }
@@ -114,7 +119,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
    * go unchecked for as long as the session cache keeps it. SVIDs are short-lived: every connection made with
    * Lanyard's managers does a full handshake. (The current connection keeps its session.)
    */
-  private static void notResumable(SSLSession session) {
+  private static void notResumable(@Nullable SSLSession session) {
     if (session != null) {
       session.invalidate();
     }

@@ -8,4 +8,7 @@
  * ({@link dev.lanyard.tls.ServerAuthorizer}), so that a credential meant for one service only goes to that service's
  * SPIFFE ID. Rotation takes effect on the next handshake, with no restart.
  */
+@NullMarked
 package dev.lanyard.tls;
+
+import org.jspecify.annotations.NullMarked;

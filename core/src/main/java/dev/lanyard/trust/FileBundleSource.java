@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * checked at most once per check interval (1 s by default) on access; a changed file is re-read, and a broken new
  * version (unreadable, not a JWK Set) keeps the previous bundle and logs an error once per version. A file is never
  * stale: the last good bundle is served until a good new one appears.
+ *
+ * <p>Thread-safe: the current bundle (immutable) is read without locking; a reload is done by one thread while the
+ * others keep the previous bundle.
  */
 public final class FileBundleSource implements BundleSource {
   private static final Logger LOG = LoggerFactory.getLogger(FileBundleSource.class);

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * bound applies, and is logged at WARN with both numbers. A bundle with the same sequence but different content is
  * accepted (the endpoint is the authority on its content; SPIRE increments the sequence on every change) and logged at
  * WARN; so is a bundle without a sequence after one with (a replayed old bundle would carry its old sequence).
+ *
+ * <p>Thread-safe: the current bundle is a volatile field read without locking; at most one background refresh runs at
+ * a time (claimed by compare-and-set), and the fetch-state is updated under an internal lock.
  */
 public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBundleSource.class);
@@ -57,7 +61,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
 
   private final TrustDomain trustDomain;
   private final URI uri;
-  private final Duration refreshInterval;
+  private final @Nullable Duration refreshInterval;
   private final Duration maxStaleness;
   private final Duration timeout;
   private final Clock clock;
@@ -67,12 +71,12 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
    * The {@link System#nanoTime()} by which the background refresh in flight must have ended, or null when none is in
    * flight. A refresh past its deadline no longer holds back the next one. Compared by identity.
    */
-  private final AtomicReference<Long> refreshDeadline = new AtomicReference<>();
+  private final AtomicReference<@Nullable Long> refreshDeadline = new AtomicReference<>();
   private final long watchdogNanos;
   private final Object lock = new Object();
-  private volatile TrustBundle bundle;
+  private volatile @Nullable TrustBundle bundle;
   private volatile Optional<TrustBundle> bundleOptional = Optional.empty();
-  private volatile Instant fetchedAt;
+  private volatile @Nullable Instant fetchedAt;
   private volatile Instant nextRefresh;
   private volatile Instant lastForcedRefresh = Instant.MIN;
   private volatile String lastError = "not fetched yet";
@@ -293,11 +297,11 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   public static final class Builder {
     private final TrustDomain trustDomain;
     private final URI uri;
-    private Duration refreshInterval;
+    private @Nullable Duration refreshInterval;
     private Duration maxStaleness = Duration.ofHours(1);
     private Duration timeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
-    private SSLContext sslContext;
+    private @Nullable SSLContext sslContext;
     private boolean allowInsecureHttp;
 
     private Builder(TrustDomain trustDomain, URI uri) {

@@ -6,19 +6,23 @@ import dev.lanyard.jwt.JwtAlgorithm;
 import java.security.PublicKey;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A JWT-SVID signing key of a trust bundle: its key id, public key and, when the bundle pins one, its algorithm. The
  * key has passed the bundle's import rules (EC P-256/P-384/P-521 on a valid point, or RSA of at least 2048 bits with
  * an exponent of at least 65537).
+ *
+ * <p>Immutable.
  */
 public final class JwtKey {
   private final String keyId;
   private final PublicKey publicKey;
-  private final JwtAlgorithm algorithm;
+  private final @Nullable JwtAlgorithm algorithm;
   private final VerificationKey verificationKey;
 
-  private JwtKey(String keyId, PublicKey publicKey, JwtAlgorithm algorithm, VerificationKey verificationKey) {
+  private JwtKey(String keyId, PublicKey publicKey, @Nullable JwtAlgorithm algorithm,
+      VerificationKey verificationKey) {
     this.keyId = keyId;
     this.publicKey = publicKey;
     this.algorithm = algorithm;
@@ -60,7 +64,7 @@ public final class JwtKey {
   }
 
   /** The pinned algorithm or {@code null}; for Lanyard's verifier. */
-  JwtAlgorithm algorithmOrNull() {
+  @Nullable JwtAlgorithm algorithmOrNull() {
     return algorithm;
   }
 

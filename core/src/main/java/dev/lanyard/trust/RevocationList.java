@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Credentials withdrawn before their time: single tokens by id, every token of a SPIFFE ID issued before an instant,
@@ -80,12 +81,12 @@ public final class RevocationList {
   }
 
   /** True when the token with this id has been revoked. */
-  public boolean isTokenRevoked(String tokenId) {
+  public boolean isTokenRevoked(@Nullable String tokenId) {
     return tokenId != null && tokens.containsKey(tokenId);
   }
 
   /** True when tokens of {@code subject} issued at {@code issuedAt} (null: unknown) are revoked. */
-  public boolean isSubjectRevoked(SpiffeId subject, Instant issuedAt) {
+  public boolean isSubjectRevoked(SpiffeId subject, @Nullable Instant issuedAt) {
     if (subjects.isEmpty()) {
       return false;
     }

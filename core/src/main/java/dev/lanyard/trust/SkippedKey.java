@@ -10,6 +10,8 @@ import java.util.Optional;
  * @param index position of the key in the document's {@code keys} array
  * @param keyId the key's {@code kid}, if it had one: at most 64 printable ASCII characters (others become '?')
  * @param reason why it was skipped, e.g. {@code "RSA key of 1024 bits is too small (at least 2048)"}
+ *
+ * <p>Immutable.
  */
 public record SkippedKey(int index, Optional<String> keyId, String reason) {
   /** Validates the fields. */

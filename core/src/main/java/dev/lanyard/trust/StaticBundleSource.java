@@ -5,7 +5,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** A fixed set of bundles. */
+/**
+ * A fixed set of bundles.
+ *
+ * <p>Thread-safe: immutable.
+ */
 final class StaticBundleSource implements BundleSource {
   private final Map<TrustDomain, Optional<TrustBundle>> bundles;
 

@@ -8,4 +8,7 @@
  * hands out the current bundle of a trust domain; a {@link dev.lanyard.trust.RevocationList} withdraws trust from
  * single tokens, subjects or keys at once.
  */
+@NullMarked
 package dev.lanyard.trust;
+
+import org.jspecify.annotations.NullMarked;

@@ -10,15 +10,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** The verifier behind {@link X509SvidVerifier#newBuilder()}. */
 final class DefaultX509SvidVerifier implements X509SvidVerifier {
   private final BundleSource bundleSource;
   private final Clock clock;
-  private final Set<TrustDomain> trustDomains;
+  private final @Nullable Set<TrustDomain> trustDomains;
   private final int maxChainLength;
 
-  DefaultX509SvidVerifier(BundleSource bundleSource, Clock clock, Set<TrustDomain> trustDomains,
+  DefaultX509SvidVerifier(BundleSource bundleSource, Clock clock, @Nullable Set<TrustDomain> trustDomains,
       int maxChainLength) {
     this.bundleSource = bundleSource;
     this.clock = clock;

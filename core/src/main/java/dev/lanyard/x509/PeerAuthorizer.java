@@ -10,6 +10,8 @@ import java.util.function.Predicate;
 /**
  * Decides whether a verified peer may talk to us, by its SPIFFE ID (like go-spiffe's authorizers). Applied in the
  * TLS handshake by Lanyard's trust manager.
+ *
+ * <p>Thread-safe: implementations must be, since every handshake asks; those made here are immutable.
  */
 @FunctionalInterface
 public interface PeerAuthorizer {

@@ -117,7 +117,7 @@ final class SvidProfile {
         }
       }
     }
-    if (uris == 0) {
+    if (uri == null) {
       throw new X509SvidRejectedException(Reason.MISSING_SPIFFE_ID, "the certificate has no URI SAN");
     }
     if (uris > 1) {

@@ -6,7 +6,11 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
 
-/** An X.509-SVID chain that passed every check of an {@link X509SvidVerifier}. Only a verifier creates it. */
+/**
+ * An X.509-SVID chain that passed every check of an {@link X509SvidVerifier}. Only a verifier creates it.
+ *
+ * <p>Immutable.
+ */
 public final class VerifiedX509Svid {
   private final SpiffeId spiffeId;
   private final List<X509Certificate> path;

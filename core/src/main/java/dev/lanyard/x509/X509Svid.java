@@ -8,17 +8,20 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * This workload's X.509-SVID: the certificate chain (leaf first, then intermediates up to but not including the
  * root) and its private key. {@link #toString()} prints metadata only, never the key.
+ *
+ * <p>Immutable.
  */
 public final class X509Svid {
   private final SpiffeId spiffeId;
   private final List<X509Certificate> chain;
-  private final PrivateKey privateKey;
+  private final @Nullable PrivateKey privateKey;
 
-  private X509Svid(SpiffeId spiffeId, List<X509Certificate> chain, PrivateKey privateKey) {
+  private X509Svid(SpiffeId spiffeId, List<X509Certificate> chain, @Nullable PrivateKey privateKey) {
     this.spiffeId = spiffeId;
     this.chain = chain;
     this.privateKey = privateKey;
@@ -31,7 +34,7 @@ public final class X509Svid {
    *
    * @throws X509SvidRejectedException when the leaf does not meet the profile
    */
-  public static X509Svid of(List<X509Certificate> chain, PrivateKey privateKey) throws X509SvidRejectedException {
+  public static X509Svid of(List<X509Certificate> chain, @Nullable PrivateKey privateKey) throws X509SvidRejectedException {
     Objects.requireNonNull(chain, "chain");
     if (chain.isEmpty()) {
       throw new X509SvidRejectedException(X509SvidRejectedException.Reason.MALFORMED, "no certificate");

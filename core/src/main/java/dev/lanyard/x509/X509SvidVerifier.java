@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies X.509-SVID chains (leaf first, then intermediates) against the X.509 roots of the leaf's trust domain.
@@ -36,9 +37,9 @@ public interface X509SvidVerifier {
     /** Default and largest number of certificates accepted in a presented chain. */
     public static final int DEFAULT_MAX_CHAIN_LENGTH = 10;
 
-    BundleSource bundleSource;
-    Clock clock;
-    Set<TrustDomain> trustDomains;
+    @Nullable BundleSource bundleSource;
+    @Nullable Clock clock;
+    @Nullable Set<TrustDomain> trustDomains;
     int maxChainLength = -1;
 
     Builder() {}

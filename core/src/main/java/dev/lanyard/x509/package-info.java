@@ -15,4 +15,7 @@
  * {@code CertificateProfile} (the RFC 5280 profile PKIX does not check), coordinated by {@code PathValidator}.
  * {@code NameSyntax} judges names with the one DNS grammar the authority issues with ({@code internal.DnsNames}).
  */
+@NullMarked
 package dev.lanyard.x509;
+
+import org.jspecify.annotations.NullMarked;

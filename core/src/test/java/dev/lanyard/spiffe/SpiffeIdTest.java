@@ -235,8 +235,10 @@ class SpiffeIdTest {
     SpiffeId built = SpiffeId.of(TrustDomain.of("EXAMPLE.ORG"), "/ns/prod");
     SpiffeId fromSegments = SpiffeId.fromSegments(EXAMPLE, "ns", "prod");
 
+    SpiffeId same = parsed;
+    // isEqualTo(parsed) would pass on identity alone without calling equals: call it.
+    assertThat(parsed.equals(same)).as("reflexive").isTrue();
     assertThat(parsed)
-        .isEqualTo(parsed)
         .isEqualTo(parsedAgain)
         .isEqualTo(built)
         .isEqualTo(fromSegments)

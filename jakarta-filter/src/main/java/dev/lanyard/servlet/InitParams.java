@@ -28,8 +28,8 @@ final class InitParams {
   static final class InitParamException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    InitParamException(String param, String problem) {
-      super("init-param '" + param + "': " + problem, null, false, false);
+    InitParamException(String param, @Nullable String problem) {
+      super("init-param '" + param + "': " + (problem == null ? "is not valid" : problem), null, false, false);
     }
   }
 

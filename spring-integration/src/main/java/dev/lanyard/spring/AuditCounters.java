@@ -12,6 +12,8 @@ import java.util.regex.Pattern;
  * Counts inbound decisions: accepted calls by decision ({@code ALLOWED}, {@code PUBLIC}) and refused calls by reason
  * (the rejection reason such as {@code EXPIRED} for a rejected credential, otherwise the decision such as
  * {@code DENIED}). Keys are bounded: only upper-case reason names are used, at most {@value #MAX_KEYS} of them.
+ *
+ * <p>Thread-safe: counters are {@code LongAdder}s in a concurrent map.
  */
 final class AuditCounters {
   static final int MAX_KEYS = 64;

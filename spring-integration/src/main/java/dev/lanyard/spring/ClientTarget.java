@@ -6,6 +6,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A service this one calls ({@code lanyard.client.targets.<name>}): where it is, and what token it gets. A request
@@ -24,10 +25,10 @@ final class ClientTarget {
   private final String path;
   private final String audience;
   private final List<String> scopes;
-  private final SpiffeId serverId;
+  private final @Nullable SpiffeId serverId;
 
   private ClientTarget(String name, String scheme, String host, int port, String path, String audience,
-      List<String> scopes, SpiffeId serverId) {
+      List<String> scopes, @Nullable SpiffeId serverId) {
     this.name = name;
     this.scheme = scheme;
     this.host = host;
@@ -42,7 +43,7 @@ final class ClientTarget {
    * A target from its checked base URL (http or https, with a host), and the SPIFFE ID its server must present over
    * TLS ({@code null} when none is known: then no server at its address is accepted).
    */
-  static ClientTarget of(String name, URI url, String audience, List<String> scopes, SpiffeId serverId) {
+  static ClientTarget of(String name, URI url, String audience, List<String> scopes, @Nullable SpiffeId serverId) {
     String scheme = url.getScheme().toLowerCase(Locale.ROOT);
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     while (path.endsWith("/")) {

@@ -4,6 +4,7 @@ import static dev.lanyard.spring.LanyardSettings.TARGETS;
 import static dev.lanyard.spring.LanyardSettings.TRUST_DOMAIN;
 import static dev.lanyard.spring.LanyardSettings.blank;
 import static dev.lanyard.spring.LanyardSettings.invalid;
+import static dev.lanyard.spring.LanyardSettings.stripped;
 
 import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.internal.ScopeTokens;
@@ -44,7 +45,7 @@ final class ClientTargets {
       }
       URI uri;
       try {
-        uri = new URI(t.getUrl().strip());
+        uri = new URI(stripped(t.getUrl()));
       } catch (URISyntaxException e) {
         throw invalid(prefix + ".url", t.getUrl(), "not a URL: " + e.getMessage());
       }
@@ -73,7 +74,7 @@ final class ClientTargets {
               + "space, '\"' or '\\')");
         }
       }
-      String audience = t.getAudience().strip();
+      String audience = stripped(t.getAudience());
       out.add(ClientTarget.of(name, uri, audience, scopes, serverId(prefix, t.getServerId(), audience, trustDomain)));
     });
     return List.copyOf(out);
@@ -96,7 +97,7 @@ final class ClientTargets {
     String property = prefix + ".server-id";
     SpiffeId id;
     try {
-      id = SpiffeId.parse(value.strip());
+      id = SpiffeId.parse(stripped(value));
     } catch (IllegalArgumentException e) {
       throw invalid(property, value, "not a SPIFFE ID: " + e.getMessage());
     }

@@ -3,6 +3,7 @@ package dev.lanyard.spring;
 import dev.lanyard.policy.Caller;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -35,7 +36,7 @@ final class LanyardAuthentication extends AbstractAuthenticationToken {
 
   /** Never the token. */
   @Override
-  public Object getCredentials() {
+  public @Nullable Object getCredentials() {
     return null;
   }
 

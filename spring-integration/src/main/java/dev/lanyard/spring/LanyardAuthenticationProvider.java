@@ -1,5 +1,6 @@
 package dev.lanyard.spring;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.core.Authentication;
 
@@ -10,7 +11,7 @@ import org.springframework.security.core.Authentication;
  */
 final class LanyardAuthenticationProvider implements AuthenticationProvider {
   @Override
-  public Authentication authenticate(Authentication authentication) {
+  public @Nullable Authentication authenticate(Authentication authentication) {
     return authentication instanceof LanyardAuthentication ? authentication : null;
   }
 

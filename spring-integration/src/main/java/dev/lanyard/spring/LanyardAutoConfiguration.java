@@ -60,6 +60,9 @@ import org.springframework.web.client.RestTemplate;
  *       SVID rotates.</li>
  *   <li>Operations: the {@code lanyard} actuator endpoint and health indicator.</li>
  * </ul>
+ *
+ * <p>Thread-safe: bean factory methods, called by Spring while the context starts; the beans they make are
+ * thread-safe.
  */
 @AutoConfiguration(beforeName = {
     "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",

@@ -4,6 +4,7 @@ import dev.lanyard.credentials.JwtSvidSource;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpRequest;
 import org.springframework.http.client.ClientHttpRequestExecution;
@@ -35,7 +36,7 @@ final class LanyardClientInterceptor implements ClientHttpRequestInterceptor {
   }
 
   /** The most specific target the URI belongs to, or null. */
-  ClientTarget targetFor(URI uri) {
+  @Nullable ClientTarget targetFor(URI uri) {
     ClientTarget best = null;
     for (ClientTarget target : targets) {
       if (target.matches(uri) && (best == null || target.specificity() > best.specificity())) {

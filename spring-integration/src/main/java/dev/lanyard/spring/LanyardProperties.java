@@ -6,11 +6,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Lanyard's settings under {@code lanyard.*}. Plain values only: they are checked and turned into Lanyard's core
  * objects in one place when the application starts, and a bad value stops the start naming the property and why.
+ *
+ * <p>Not thread-safe: a JavaBean that Spring binds once at start-up, before any request.
  */
 @ConfigurationProperties("lanyard")
 public class LanyardProperties {
@@ -21,20 +24,20 @@ public class LanyardProperties {
    * The trust domain this service belongs to and accepts callers from, e.g. {@code example.org}. Defaults to the
    * trust domain of {@code lanyard.spiffe-id}.
    */
-  private String trustDomain;
+  private @Nullable String trustDomain;
 
   /** This service's own SPIFFE ID, e.g. {@code spiffe://example.org/payments}. Required. */
-  private String spiffeId;
+  private @Nullable String spiffeId;
 
   /** The audience inbound tokens must carry. Defaults to this service's SPIFFE ID. */
-  private String audience;
+  private @Nullable String audience;
 
   /**
    * Where the trust bundle comes from: a SPIFFE bundle file (re-read when it changes) or an https bundle endpoint
    * (refreshed in the background; the application does not start when the first fetch does not complete within 5s).
    * Defaults to the identity source's own bundle (the embedded authority's).
    */
-  private String bundle;
+  private @Nullable String bundle;
 
   /**
    * INSECURE: whether {@code lanyard.bundle} may be a cleartext {@code http://} URL, whose bundle anyone on the network
@@ -76,35 +79,35 @@ public class LanyardProperties {
     this.enabled = enabled;
   }
 
-  public String getTrustDomain() {
+  public @Nullable String getTrustDomain() {
     return trustDomain;
   }
 
-  public void setTrustDomain(String trustDomain) {
+  public void setTrustDomain(@Nullable String trustDomain) {
     this.trustDomain = trustDomain;
   }
 
-  public String getSpiffeId() {
+  public @Nullable String getSpiffeId() {
     return spiffeId;
   }
 
-  public void setSpiffeId(String spiffeId) {
+  public void setSpiffeId(@Nullable String spiffeId) {
     this.spiffeId = spiffeId;
   }
 
-  public String getAudience() {
+  public @Nullable String getAudience() {
     return audience;
   }
 
-  public void setAudience(String audience) {
+  public void setAudience(@Nullable String audience) {
     this.audience = audience;
   }
 
-  public String getBundle() {
+  public @Nullable String getBundle() {
     return bundle;
   }
 
-  public void setBundle(String bundle) {
+  public void setBundle(@Nullable String bundle) {
     this.bundle = bundle;
   }
 
@@ -189,13 +192,13 @@ public class LanyardProperties {
      * A directory to persist the embedded authority in (keys 0600): opened when it holds one, created otherwise.
      * Services sharing it trust each other. In memory only when not set.
      */
-    private String dir;
+    private @Nullable String dir;
 
-    public String getDir() {
+    public @Nullable String getDir() {
       return dir;
     }
 
-    public void setDir(String dir) {
+    public void setDir(@Nullable String dir) {
       this.dir = dir;
     }
   }
@@ -206,7 +209,7 @@ public class LanyardProperties {
      * A policy file, e.g. {@code classpath:lanyard-policy.txt} or {@code file:/etc/lanyard/policy.txt}. A file on
      * the file system is re-read when it changes.
      */
-    private String file;
+    private @Nullable String file;
 
     /**
      * Policy rules, one per entry: {@code METHODS PATH CALLERS [SCOPES]}, e.g.
@@ -214,11 +217,11 @@ public class LanyardProperties {
      */
     private List<String> rules = new ArrayList<>();
 
-    public String getFile() {
+    public @Nullable String getFile() {
       return file;
     }
 
-    public void setFile(String file) {
+    public void setFile(@Nullable String file) {
       this.file = file;
     }
 
@@ -282,10 +285,10 @@ public class LanyardProperties {
   /** A service this one calls. */
   public static class Target {
     /** The base URL of the target, e.g. {@code https://payments.internal:8443/api}. Required. */
-    private String url;
+    private @Nullable String url;
 
     /** The audience of tokens for the target, usually its SPIFFE ID. Required. */
-    private String audience;
+    private @Nullable String audience;
 
     /** The scopes to ask for in tokens for the target. */
     private List<String> scopes = new ArrayList<>();
@@ -296,21 +299,21 @@ public class LanyardProperties {
      * required for an https target otherwise (until it is set, the bundle refuses every server at the target's
      * address). Targets sharing a host and port must name the same server.
      */
-    private String serverId;
+    private @Nullable String serverId;
 
-    public String getUrl() {
+    public @Nullable String getUrl() {
       return url;
     }
 
-    public void setUrl(String url) {
+    public void setUrl(@Nullable String url) {
       this.url = url;
     }
 
-    public String getAudience() {
+    public @Nullable String getAudience() {
       return audience;
     }
 
-    public void setAudience(String audience) {
+    public void setAudience(@Nullable String audience) {
       this.audience = audience;
     }
 
@@ -322,11 +325,11 @@ public class LanyardProperties {
       this.scopes = scopes;
     }
 
-    public String getServerId() {
+    public @Nullable String getServerId() {
       return serverId;
     }
 
-    public void setServerId(String serverId) {
+    public void setServerId(@Nullable String serverId) {
       this.serverId = serverId;
     }
   }

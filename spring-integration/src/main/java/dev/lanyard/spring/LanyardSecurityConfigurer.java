@@ -33,6 +33,9 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
  *
  * <p>Needs the Lanyard auto-configuration in the application context (a servlet web application with
  * {@code lanyard.*} properties).
+ *
+ * <p>Not thread-safe: used once, on the thread that builds the security filter chain; the filter it adds is
+ * thread-safe.
  */
 public final class LanyardSecurityConfigurer extends AbstractHttpConfigurer<LanyardSecurityConfigurer, HttpSecurity> {
   private static final RequestMatcher BEARER_REQUEST = request -> {

@@ -191,7 +191,7 @@ final class LanyardSettings {
     }
     SpiffeId id;
     try {
-      id = SpiffeId.parse(value.strip());
+      id = SpiffeId.parse(stripped(value));
     } catch (IllegalArgumentException e) {
       throw invalid(SPIFFE_ID, value, e.getMessage());
     }
@@ -208,7 +208,7 @@ final class LanyardSettings {
     }
     TrustDomain td;
     try {
-      td = TrustDomain.of(value.strip());
+      td = TrustDomain.of(stripped(value));
     } catch (IllegalArgumentException e) {
       throw invalid(TRUST_DOMAIN, value, e.getMessage());
     }
@@ -221,7 +221,7 @@ final class LanyardSettings {
   /** The inbound settings but the bundle; an unset duration keeps its default. */
   private static InboundSettings.Builder inbound(LanyardProperties p, TrustDomain trustDomain, SpiffeId spiffeId) {
     InboundSettings.Builder builder = InboundSettings.newBuilder().trustDomain(trustDomain)
-        .audience(blank(p.getAudience()) ? spiffeId.toString() : p.getAudience().strip());
+        .audience(blank(p.getAudience()) ? spiffeId.toString() : stripped(p.getAudience()));
     try {
       if (p.getMaxTokenLifetime() != null) {
         builder.maxTokenLifetime(p.getMaxTokenLifetime());
@@ -251,7 +251,7 @@ final class LanyardSettings {
     if (blank(property)) {
       return builder.build();
     }
-    String value = property.strip();
+    String value = stripped(property);
     if (isHttp(value)) {
       try {
         if (new URI(value).getHost() == null) {
@@ -279,7 +279,7 @@ final class LanyardSettings {
     if (blank(value)) {
       return null;
     }
-    return filePath(AUTHORITY_DIR, value.strip());
+    return filePath(AUTHORITY_DIR, stripped(value));
   }
 
   /** A file path, with an optional {@code file:} prefix. */
@@ -301,8 +301,14 @@ final class LanyardSettings {
     return value == null || value.isBlank();
   }
 
-  static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value, String reason) {
-    return new InvalidConfigurationPropertyValueException(property, value, reason);
+  /** The value without surrounding white space; an absent value as empty (callers check {@link #blank} first). */
+  static String stripped(@Nullable String value) {
+    return value == null ? "" : value.strip();
+  }
+
+  static InvalidConfigurationPropertyValueException invalid(String property, @Nullable Object value,
+      @Nullable String reason) {
+    return new InvalidConfigurationPropertyValueException(property, value, reason == null ? "is not valid" : reason);
   }
 
   /** The current policy and where it comes from. */

@@ -9,6 +9,7 @@ import static dev.lanyard.spring.LanyardSettings.TRUST_DOMAIN;
 import static dev.lanyard.spring.LanyardSettings.blank;
 import static dev.lanyard.spring.LanyardSettings.filePath;
 import static dev.lanyard.spring.LanyardSettings.invalid;
+import static dev.lanyard.spring.LanyardSettings.stripped;
 
 import dev.lanyard.authority.AuthorityStoreException;
 import dev.lanyard.authority.EmbeddedAuthority;
@@ -113,7 +114,7 @@ final class LanyardSources {
       throw invalid(POLICY_RULES, rules, "set " + POLICY_FILE + " or " + POLICY_RULES + ", not both");
     }
     if (hasFile) {
-      return policyFile(p.getFile().strip(), resources);
+      return policyFile(stripped(p.getFile()), resources);
     }
     if (rules.isEmpty()) {
       throw invalid(POLICY_FILE, null, "a policy is required: set " + POLICY_FILE + " or " + POLICY_RULES
@@ -166,7 +167,7 @@ final class LanyardSources {
   /** The problem part of a policy error, without its {@code source:line: } prefix. */
   static String problem(PolicyException e) {
     String prefix = e.source() + ":" + e.line() + ": ";
-    String message = e.getMessage();
+    String message = String.valueOf(e.getMessage());
     return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
   }
 

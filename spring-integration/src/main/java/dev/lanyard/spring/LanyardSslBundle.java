@@ -24,6 +24,7 @@ import javax.net.ssl.ManagerFactoryParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.TrustManagerFactorySpi;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
@@ -61,7 +62,7 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
   private final X509SvidVerifier verifier;
   private final ServerAuthorizer servers;
   private final String password;
-  private volatile AutoCloseable listener;
+  private volatile @Nullable AutoCloseable listener;
 
   LanyardSslBundle(LanyardIdentity identity, TrustDomain trustDomain, BundleSource bundles, ServerAuthorizer servers) {
     this.identity = identity;

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the operations view shows: identity, credential expiry, bundle, policy and decision counters. Metadata only:
@@ -119,7 +120,7 @@ final class LanyardStatus {
   }
 
   /** Null when healthy, otherwise why not: the service's own SVID has expired, or the bundle cannot be had. */
-  String problem() {
+  @Nullable String problem() {
     X509Svid svid = identity.x509Svids().current();
     if (!clock.instant().isBefore(svid.expiresAt())) {
       return "the X.509-SVID of " + identity.spiffeId() + " expired at " + svid.expiresAt();

@@ -6,4 +6,7 @@
  * {@link dev.lanyard.spring.LanyardProperties}, {@link dev.lanyard.spring.LanyardIdentity} (bring your own
  * credentials) and {@link dev.lanyard.spring.LanyardSecurityConfigurer} (add Lanyard to your own security chain).
  */
+@NullMarked
 package dev.lanyard.spring;
+
+import org.jspecify.annotations.NullMarked;
