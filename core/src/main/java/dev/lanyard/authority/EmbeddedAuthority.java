@@ -8,7 +8,7 @@ import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.DnsNames;
 import dev.lanyard.internal.JwsSigning;
 import dev.lanyard.internal.Text;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;

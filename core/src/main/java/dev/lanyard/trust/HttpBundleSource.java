@@ -106,7 +106,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     Instant started = clock.instant();
     try {
       install(TrustBundle.parse(trustDomain, fetch()), started);
-    } catch (BundleDocuments.TimedOutException e) {
+    } catch (TimedOutException e) {
       executor.shutdownNow();
       throw new BundleUnavailableException("the first fetch of the bundle of " + trustDomain + " failed: "
           + e.getMessage(), e);
@@ -265,7 +265,20 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   }
 
   private String fetch() {
-    return BundleDocuments.fetch(client, uri, timeout);
+    try {
+      return BundleDocuments.fetch(client, uri, timeout, TrustBundle.MAX_DOCUMENT_LENGTH);
+    } catch (BundleDocuments.FetchException e) {
+      throw e.timedOut() ? new TimedOutException(e.getMessage(), e) : new BundleUnavailableException(e.getMessage(), e);
+    }
+  }
+
+  /** A fetch that did not complete within its deadline (the exchange was abandoned and its connection closed). */
+  private static final class TimedOutException extends BundleUnavailableException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOutException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
 

@@ -2,23 +2,26 @@ package dev.lanyard.trust;
 
 import dev.lanyard.internal.Text;
 import dev.lanyard.internal.VerificationKey;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.security.PublicKey;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A JWT-SVID signing key of a trust bundle: its key id, public key and, when the bundle pins one, its algorithm. The
  * key has passed the bundle's import rules (EC P-256/P-384/P-521 on a valid point, or RSA of at least 2048 bits with
  * an exponent of at least 65537).
+ *
+ * <p>Thread-safe: immutable.
  */
 public final class JwtKey {
   private final String keyId;
   private final PublicKey publicKey;
-  private final JwtAlgorithm algorithm;
+  private final @Nullable JwtAlgorithm algorithm;
   private final VerificationKey verificationKey;
 
-  private JwtKey(String keyId, PublicKey publicKey, JwtAlgorithm algorithm, VerificationKey verificationKey) {
+  private JwtKey(String keyId, PublicKey publicKey, @Nullable JwtAlgorithm algorithm, VerificationKey verificationKey) {
     this.keyId = keyId;
     this.publicKey = publicKey;
     this.algorithm = algorithm;
@@ -59,21 +62,27 @@ public final class JwtKey {
     return Optional.ofNullable(algorithm);
   }
 
-  /** The pinned algorithm or {@code null}; for Lanyard's verifier. */
-  JwtAlgorithm algorithmOrNull() {
-    return algorithm;
-  }
 
-  /**
-   * The prepared signature checker. Internal: for Lanyard's verifiers only, not API.
-   */
-  public VerificationKey verificationKey() {
+  /** The prepared signature checker, parsed once per key. */
+  VerificationKey verificationKey() {
     return verificationKey;
   }
 
   /** True when {@code header} may be verified with this key: the key fits it and any pinned algorithm equals it. */
   public boolean accepts(JwtAlgorithm header) {
     return (algorithm == null || algorithm == header) && verificationKey.fits(header);
+  }
+
+  /**
+   * True when {@code signature} is a valid {@code algorithm} signature of this key over {@code signingInput} (for a
+   * JWS, the ASCII bytes of {@code header.payload}; ECDSA signatures in the JWS form, {@code R || S}). False when it is
+   * not, or when this key does not {@linkplain #accepts(JwtAlgorithm) accept} {@code algorithm}.
+   */
+  public boolean verifies(JwtAlgorithm algorithm, byte[] signingInput, byte[] signature) {
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(signingInput, "signingInput");
+    Objects.requireNonNull(signature, "signature");
+    return accepts(algorithm) && verificationKey.verify(algorithm, signingInput, signature);
   }
 
   @Override

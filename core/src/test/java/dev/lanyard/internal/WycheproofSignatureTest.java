@@ -8,7 +8,7 @@ import com.nimbusds.jose.shaded.gson.JsonArray;
 import com.nimbusds.jose.shaded.gson.JsonElement;
 import com.nimbusds.jose.shaded.gson.JsonObject;
 import com.nimbusds.jose.shaded.gson.JsonParser;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -9,6 +9,7 @@ import com.nimbusds.jose.shaded.gson.JsonParser;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Json;
 import dev.lanyard.internal.Utf8;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.JwtKey;
@@ -50,7 +51,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p><b>Two layers are checked per vector.</b> The <em>verifier</em>: {@link JwtSvidVerifier#verify} with that bundle
  * for every trust domain. The <em>signature layer</em>: the verifier's structural and key checks followed by the
  * signature check itself, applied directly so that vectors whose payload is not a JWT-SVID (all of this file's
- * payloads: {@code foo}, empty, binary, RFC 7520 prose) still exercise {@code key.verificationKey().verify(alg,
+ * payloads: {@code foo}, empty, binary, RFC 7520 prose) still exercise {@code key.verifies(alg,
  * signingInput, signature)}: exactly three parts, each canonical base64url; a header that is a JSON object with only
  * {@code alg}, {@code kid}, {@code typ}; a JWT-SVID {@code alg}; {@code typ} absent, {@code JWT} or {@code JOSE}; a
  * bundle key for the {@code kid} that {@linkplain JwtKey#accepts accepts} the algorithm; the signature verifies.
@@ -358,7 +359,7 @@ class WycheproofJwsTest {
       return "typ not allowed";
     }
     Object kid = header.get("kid");
-    JwtKey key = kid instanceof String ? bundle.jwtKeyOrNull((String) kid) : null;
+    JwtKey key = kid instanceof String ? bundle.jwtKey((String) kid).orElse(null) : null;
     if (key == null) {
       return "no usable key";
     }
@@ -373,7 +374,7 @@ class WycheproofJwsTest {
       return "signature is not canonical base64url";
     }
     byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
-    return key.verificationKey().verify(algorithm.get(), signingInput, signature) ? null : "bad signature";
+    return key.verifies(algorithm.get(), signingInput, signature) ? null : "bad signature";
   }
 
 
