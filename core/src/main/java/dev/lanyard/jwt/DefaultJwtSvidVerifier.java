@@ -68,6 +68,15 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
     if (cache != null) {
       VerifiedTokenCache.Entry entry = cache.get(token);
       if (entry != null) {
+        // The common hit, kept small: in time, same bundle, no revocation since. Anything else takes checkCached.
+        if (clock.millis() < entry.acceptUntilMillis
+            && bundleSource.bundleFor(entry.trustDomain).orElse(null) == entry.bundle
+            && (revocations == null || revocations.version() == entry.revocationVersion)) {
+          if (listener != null) {
+            notify(VerificationEvent.accepted(clock.instant(), entry.token, true));
+          }
+          return entry.token;
+        }
         VerifiedJwtSvid hit = checkCached(cache, token, entry);
         if (hit != null) {
           return hit;

@@ -1,5 +1,6 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.JwtKey;
 import dev.lanyard.trust.TrustBundle;
 import java.time.Instant;
@@ -39,6 +40,8 @@ final class VerifiedTokenCache {
   /** A verified token with what it was verified against. Immutable. */
   static final class Entry {
     final VerifiedJwtSvid token;
+    /** The subject's trust domain, whose current bundle a hit compares with {@link #bundle}. */
+    final TrustDomain trustDomain;
     final JwtKey key;
     final TrustBundle bundle;
     final long revocationVersion;
@@ -48,6 +51,7 @@ final class VerifiedTokenCache {
 
     Entry(VerifiedJwtSvid token, JwtKey key, TrustBundle bundle, long revocationVersion, Instant acceptUntil) {
       this.token = token;
+      this.trustDomain = token.subject().trustDomain();
       this.key = key;
       this.bundle = bundle;
       this.revocationVersion = revocationVersion;
