@@ -88,6 +88,12 @@ class ArchitectureTest {
   }
 
   @Test
+  void coreWhenAnyClassThenNoShadedCopyOfAnotherLibrary() {
+    noClasses().should().dependOnClassesThat().resideInAPackage("com.nimbusds.jose.shaded..")
+        .because("nimbus' shaded Gson is nimbus' private copy, not its API").check(core);
+  }
+
+  @Test
   void internalWhenUsedThenOnlyFromLanyard() {
     classes().that().resideInAPackage("dev.lanyard.internal..").should().onlyBeAccessed()
         .byAnyPackage("dev.lanyard..").check(core);
