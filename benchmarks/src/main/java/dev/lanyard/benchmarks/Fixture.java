@@ -2,7 +2,7 @@ package dev.lanyard.benchmarks;
 
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.JwsSigning;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;

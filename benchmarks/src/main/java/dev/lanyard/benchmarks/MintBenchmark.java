@@ -12,7 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.credentials.CachingJwtSvidSource;
 import dev.lanyard.internal.Base64Url;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;

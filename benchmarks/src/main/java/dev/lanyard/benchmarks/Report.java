@@ -1,10 +1,8 @@
 package dev.lanyard.benchmarks;
 
-import com.nimbusds.jose.shaded.gson.JsonArray;
-import com.nimbusds.jose.shaded.gson.JsonElement;
-import com.nimbusds.jose.shaded.gson.JsonObject;
-import com.nimbusds.jose.shaded.gson.JsonParser;
+import dev.lanyard.internal.Json;
 import java.io.IOException;
+import java.text.ParseException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,9 +78,9 @@ public final class Report {
     }
     Report report = new Report();
     report.load(Path.of(args[0]));
-    JsonObject load = null;
+    Map<String, Object> load = null;
     if (args.length >= 2 && Files.exists(Path.of(args[1]))) {
-      load = JsonParser.parseString(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8)).getAsJsonObject();
+      load = parseObject(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8));
     }
     if (args.length == 3 && Files.exists(Path.of(args[2]))) {
       report.loadCrossCheck(Path.of(args[2]));
@@ -92,43 +90,62 @@ public final class Report {
   }
 
   private void load(Path jmh) throws IOException {
-    JsonArray results = JsonParser.parseString(Files.readString(jmh, StandardCharsets.UTF_8)).getAsJsonArray();
-    for (JsonElement element : results) {
-      JsonObject result = element.getAsJsonObject();
-      String benchmark = result.get("benchmark").getAsString();
+    List<?> results = (List<?>) parseObject("{\"results\":" + Files.readString(jmh, StandardCharsets.UTF_8) + "}").get("results");
+    for (Object element : results) {
+      Map<String, Object> result = obj(element);
+      String benchmark = String.valueOf(result.get("benchmark"));
       String name = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
       Map<String, String> params = new TreeMap<>();
-      if (result.has("params")) {
-        for (Map.Entry<String, JsonElement> p : result.getAsJsonObject("params").entrySet()) {
-          params.put(p.getKey(), p.getValue().getAsString());
+      if (result.containsKey("params")) {
+        for (Map.Entry<String, Object> p : obj(result.get("params")).entrySet()) {
+          params.put(p.getKey(), String.valueOf(p.getValue()));
         }
       }
-      JsonObject primary = result.getAsJsonObject("primaryMetric");
+      Map<String, Object> primary = obj(result.get("primaryMetric"));
       double cpu = Double.NaN;
       double cpuError = Double.NaN;
-      if (result.has("secondaryMetrics") && result.getAsJsonObject("secondaryMetrics").has("cpu")) {
-        JsonObject c = result.getAsJsonObject("secondaryMetrics").getAsJsonObject("cpu");
-        cpu = c.get("score").getAsDouble();
+      if (result.containsKey("secondaryMetrics") && obj(result.get("secondaryMetrics")).containsKey("cpu")) {
+        Map<String, Object> c = obj(obj(result.get("secondaryMetrics")).get("cpu"));
+        cpu = dbl(c.get("score"));
         cpuError = number(c.get("scoreError"));
       }
-      figures.put(key(name, params), new Figure(primary.get("score").getAsDouble(),
-          number(primary.get("scoreError")), primary.get("scoreUnit").getAsString(), cpu, cpuError));
+      figures.put(key(name, params), new Figure(dbl(primary.get("score")),
+          number(primary.get("scoreError")), String.valueOf(primary.get("scoreUnit")), cpu, cpuError));
     }
   }
 
-  private static double number(JsonElement e) {
-    return e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber() ? Double.NaN : e.getAsDouble();
+  private static double number(Object e) {
+    return e instanceof Number ? ((Number) e).doubleValue() : Double.NaN;
+  }
+
+  /** A number, or a number JMH wrote as a string ({@code "NaN"}). */
+  private static double dbl(Object e) {
+    return e instanceof Number ? ((Number) e).doubleValue() : Double.parseDouble(String.valueOf(e));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> obj(Object e) {
+    return (Map<String, Object>) e;
+  }
+
+  /** A results file, read with Lanyard's strict JSON reader. */
+  private static Map<String, Object> parseObject(String json) throws IOException {
+    try {
+      return Json.parseObject(json.strip(), 64);
+    } catch (ParseException e) {
+      throw new IOException("not a JSON object: " + e.getMessage(), e);
+    }
   }
 
   private void loadCrossCheck(Path file) throws IOException {
-    JsonObject root = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
-    for (JsonElement element : root.getAsJsonArray("results")) {
-      JsonObject result = element.getAsJsonObject();
+    Map<String, Object> root = parseObject(Files.readString(file, StandardCharsets.UTF_8));
+    for (Object element : (List<?>) root.get("results")) {
+      Map<String, Object> result = obj(element);
       Map<String, String> params = new TreeMap<>();
-      for (Map.Entry<String, JsonElement> p : result.getAsJsonObject("params").entrySet()) {
-        params.put(p.getKey(), p.getValue().getAsString());
+      for (Map.Entry<String, Object> p : obj(result.get("params")).entrySet()) {
+        params.put(p.getKey(), String.valueOf(p.getValue()));
       }
-      cross.put(key(result.get("benchmark").getAsString(), params), number(result.get("cpuMicros")));
+      cross.put(key(String.valueOf(result.get("benchmark")), params), number(result.get("cpuMicros")));
     }
   }
 
@@ -154,7 +171,7 @@ public final class Report {
     return figures.get(key(name, map));
   }
 
-  private void print(JsonObject load) {
+  private void print(Map<String, Object> load) {
     line("### Verify one JWT-SVID (" + UNIT + "; in brackets × its floor, × Lanyard)");
     line("");
     StringBuilder header = new StringBuilder("| method |");
@@ -237,18 +254,18 @@ public final class Report {
     line("");
 
     if (load != null) {
-      line("### Load test: embedded Tomcat over loopback (" + load.get("threads").getAsInt() + " client threads, "
-          + load.get("algorithm").getAsString() + ", JDK " + load.get("jdk").getAsString() + ")");
+      line("### Load test: embedded Tomcat over loopback (" + ((Number) load.get("threads")).intValue() + " client threads, "
+          + String.valueOf(load.get("algorithm")) + ", JDK " + String.valueOf(load.get("jdk")) + ")");
       line("");
       line("| run | requests | req/s | × no filter | p50 µs | p99 µs | process CPU µs/request |");
       line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-      for (JsonElement e : load.getAsJsonArray("runs")) {
-        JsonObject r = e.getAsJsonObject();
-        line("| `" + r.get("name").getAsString() + "` | " + r.get("requests").getAsLong() + " | "
-            + num(r.get("requestsPerSecond").getAsDouble()) + " | "
-            + String.format(Locale.ROOT, "%.2f", r.get("ratioToNoFilter").getAsDouble()) + " | "
-            + num(r.get("p50Micros").getAsDouble()) + " | " + num(r.get("p99Micros").getAsDouble()) + " | "
-            + num(r.get("processCpuMicrosPerRequest").getAsDouble()) + " |");
+      for (Object e : (List<?>) load.get("runs")) {
+        Map<String, Object> r = obj(e);
+        line("| `" + String.valueOf(r.get("name")) + "` | " + ((Number) r.get("requests")).longValue() + " | "
+            + num(dbl(r.get("requestsPerSecond"))) + " | "
+            + String.format(Locale.ROOT, "%.2f", dbl(r.get("ratioToNoFilter"))) + " | "
+            + num(dbl(r.get("p50Micros"))) + " | " + num(dbl(r.get("p99Micros"))) + " | "
+            + num(dbl(r.get("processCpuMicrosPerRequest"))) + " |");
       }
       line("");
     }
@@ -281,7 +298,7 @@ public final class Report {
     line("");
   }
 
-  private void targets(JsonObject load) {
+  private void targets(Map<String, Object> load) {
     String v = "VerifyBenchmark.";
     for (String alg : ALGS) {
       at("verify " + alg + ": lanyardCached ≤ 1.5 × mapHitFloor", get(v + "lanyardCached", "alg", alg),
@@ -322,21 +339,21 @@ public final class Report {
         get("PolicyBenchmark.decide", "rules", "10"), 1.5,
         cross("PolicyBenchmark.decide", "rules", "100000") / cross("PolicyBenchmark.decide", "rules", "10"));
     if (load != null) {
-      JsonObject none = null;
-      JsonObject cached = null;
-      for (JsonElement e : load.getAsJsonArray("runs")) {
-        JsonObject r = e.getAsJsonObject();
-        if (r.get("name").getAsString().equals("noFilter")) {
+      Map<String, Object> none = null;
+      Map<String, Object> cached = null;
+      for (Object e : (List<?>) load.get("runs")) {
+        Map<String, Object> r = obj(e);
+        if (String.valueOf(r.get("name")).equals("noFilter")) {
           none = r;
-        } else if (r.get("name").getAsString().equals("filterCachedTokens")) {
+        } else if (String.valueOf(r.get("name")).equals("filterCachedTokens")) {
           cached = r;
         }
       }
       if (none != null && cached != null) {
         // Wall: requests per second. CPU: requests per CPU-second of the process (client and server together).
-        double wall = cached.get("requestsPerSecond").getAsDouble() / none.get("requestsPerSecond").getAsDouble();
-        double cpu = none.get("processCpuMicrosPerRequest").getAsDouble()
-            / cached.get("processCpuMicrosPerRequest").getAsDouble();
+        double wall = dbl(cached.get("requestsPerSecond")) / dbl(none.get("requestsPerSecond"));
+        double cpu = dbl(none.get("processCpuMicrosPerRequest"))
+            / dbl(cached.get("processCpuMicrosPerRequest"));
         String status = cpu >= 0.85 ? "met" : String.format(Locale.ROOT, "**missed** by %.0f %%",
             (0.85 - cpu) / 0.85 * 100);
         if ((wall >= 0.85) != (cpu >= 0.85)) {

@@ -20,7 +20,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Json;
 import dev.lanyard.internal.VerificationKey;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;

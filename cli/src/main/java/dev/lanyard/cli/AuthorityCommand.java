@@ -5,7 +5,7 @@ import dev.lanyard.authority.AuthorityKey;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.authority.KeyState;
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

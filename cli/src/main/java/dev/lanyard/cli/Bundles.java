@@ -4,7 +4,6 @@ import dev.lanyard.internal.BundleDocuments;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleFormatException;
-import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.SkippedKey;
 import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
@@ -127,8 +126,8 @@ final class Bundles {
     HttpClient client = HttpClient.newBuilder().connectTimeout(remote.timeout)
         .followRedirects(HttpClient.Redirect.NEVER).build();
     try {
-      return BundleDocuments.fetch(client, URI.create(url), remote.timeout);
-    } catch (BundleUnavailableException e) {
+      return BundleDocuments.fetch(client, URI.create(url), remote.timeout, TrustBundle.MAX_DOCUMENT_LENGTH);
+    } catch (BundleDocuments.FetchException e) {
       throw new CliException(Objects.requireNonNullElse(e.getMessage(), "bundle " + url + " is unavailable"));
     } catch (IllegalArgumentException e) {
       throw new CliException("bundle URL " + url + " is invalid");

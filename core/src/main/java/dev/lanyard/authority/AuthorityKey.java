@@ -1,6 +1,6 @@
 package dev.lanyard.authority;
 
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;

@@ -2,7 +2,7 @@ package dev.lanyard.authority;
 
 import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

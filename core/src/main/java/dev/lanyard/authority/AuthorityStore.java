@@ -3,7 +3,7 @@ package dev.lanyard.authority;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Json;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -4,7 +4,7 @@ import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.credentials.JwtSvidMinter;
 import dev.lanyard.credentials.X509SvidIssuer;
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;

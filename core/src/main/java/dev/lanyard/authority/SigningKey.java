@@ -1,7 +1,7 @@
 package dev.lanyard.authority;
 
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.trust.JwtKey;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;

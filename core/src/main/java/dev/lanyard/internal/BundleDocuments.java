@@ -1,7 +1,5 @@
 package dev.lanyard.internal;
 
-import dev.lanyard.trust.BundleUnavailableException;
-import dev.lanyard.trust.TrustBundle;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -24,21 +21,29 @@ import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Fetching a bundle document over HTTP(S): 200 only, at most {@link TrustBundle#MAX_DOCUMENT_LENGTH} bytes, and the
- * whole exchange (connect, TLS, headers and body) within one deadline. A fetch that misses its deadline is cancelled,
- * which closes its connection, so a server that stalls cannot hold a thread or a socket.
+ * Fetching a bundle document over HTTP(S): 200 only, at most a given number of bytes, and the whole exchange
+ * (connect, TLS, headers and body) within one deadline. A fetch that misses its deadline is cancelled, which closes
+ * its connection, so a server that stalls cannot hold a thread or a socket. Every failure is a
+ * {@link FetchException}; the {@code trust} package turns it into its own {@code BundleUnavailableException}.
  *
- * <p>Thread-safe: static functions without shared state.
+ * <p>Thread-safe: stateless.
  */
 public final class BundleDocuments {
   private BundleDocuments() {}
 
-  /** The fetch did not complete within its deadline (the exchange was abandoned and its connection closed). */
-  public static final class TimedOutException extends BundleUnavailableException {
+  /** The document could not be fetched; the message names the endpoint and what went wrong. */
+  public static final class FetchException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    private final boolean timedOut;
 
-    TimedOutException(String message) {
-      super(message);
+    FetchException(String message, @Nullable Throwable cause, boolean timedOut) {
+      super(message, cause);
+      this.timedOut = timedOut;
+    }
+
+    /** True when the fetch did not complete within its deadline (the exchange was abandoned, its connection closed). */
+    public boolean timedOut() {
+      return timedOut;
     }
   }
 
@@ -49,41 +54,41 @@ public final class BundleDocuments {
 
   /**
    * GETs {@code uri} with {@code client} (which should not follow redirects); the whole exchange must end within
-   * {@code timeout}.
+   * {@code timeout} and the body must be at most {@code maxLength} bytes.
    *
-   * @throws TimedOutException when it does not
-   * @throws BundleUnavailableException naming the endpoint and what went wrong
+   * @throws FetchException naming the endpoint and what went wrong ({@link FetchException#timedOut()} when the
+   *     deadline passed)
    */
-  public static String fetch(HttpClient client, URI uri, Duration timeout) {
+  public static String fetch(HttpClient client, URI uri, Duration timeout, int maxLength) {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET()
         .build();
     CompletableFuture<HttpResponse<byte[]>> exchange =
-        client.sendAsync(request, info -> info.statusCode() == 200 ? new LimitedBody() : new NoBody());
+        client.sendAsync(request, info -> info.statusCode() == 200 ? new LimitedBody(maxLength) : new NoBody());
     HttpResponse<byte[]> response;
     try {
       response = exchange.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       exchange.cancel(true);
-      throw new TimedOutException("bundle endpoint " + uri + " did not send a complete response within " + timeout);
+      throw new FetchException("bundle endpoint " + uri + " did not send a complete response within " + timeout, null,
+          true);
     } catch (InterruptedException e) {
       exchange.cancel(true);
       Thread.currentThread().interrupt();
-      throw new BundleUnavailableException("interrupted while fetching bundle " + uri, e);
+      throw new FetchException("interrupted while fetching bundle " + uri, e, false);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (causedBy(cause, TooLargeException.class)) {
-        throw new BundleUnavailableException("bundle endpoint " + uri + " sent more than "
-            + TrustBundle.MAX_DOCUMENT_LENGTH + " bytes");
+        throw new FetchException("bundle endpoint " + uri + " sent more than " + maxLength + " bytes", null, false);
       }
       if (causedBy(cause, HttpTimeoutException.class)) {
-        throw new TimedOutException("bundle endpoint " + uri + " did not answer within " + timeout);
+        throw new FetchException("bundle endpoint " + uri + " did not answer within " + timeout, null, true);
       }
       // A refused connection's message is null: say at least what kind of failure it was.
-      throw new BundleUnavailableException("cannot fetch bundle " + uri + ": "
-          + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), cause);
+      throw new FetchException("cannot fetch bundle " + uri + ": "
+          + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()), cause, false);
     }
     if (response.statusCode() != 200) {
-      throw new BundleUnavailableException("bundle endpoint " + uri + " answered HTTP " + response.statusCode());
+      throw new FetchException("bundle endpoint " + uri + " answered HTTP " + response.statusCode(), null, false);
     }
     return new String(response.body(), StandardCharsets.UTF_8);
   }
@@ -101,8 +106,12 @@ public final class BundleDocuments {
   private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    /** Set by {@link #onSubscribe}, which the HTTP client calls before any other method. */
+    private final int maxLength;
     private Flow.@Nullable Subscription subscription;
+
+    LimitedBody(int maxLength) {
+      this.maxLength = maxLength;
+    }
 
     @Override
     public void onSubscribe(Flow.Subscription subscription) {
@@ -116,8 +125,10 @@ public final class BundleDocuments {
         return;
       }
       for (ByteBuffer buffer : buffers) {
-        if (bytes.size() + buffer.remaining() > TrustBundle.MAX_DOCUMENT_LENGTH) {
-          Objects.requireNonNull(subscription, "onNext before onSubscribe").cancel();
+        if (bytes.size() + buffer.remaining() > maxLength) {
+          if (subscription != null) {
+            subscription.cancel();
+          }
           result.completeExceptionally(new TooLargeException());
           return;
         }

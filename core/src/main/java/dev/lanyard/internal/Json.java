@@ -1,10 +1,5 @@
 package dev.lanyard.internal;
 
-import com.nimbusds.jose.shaded.gson.Strictness;
-import com.nimbusds.jose.shaded.gson.stream.JsonReader;
-import com.nimbusds.jose.shaded.gson.stream.JsonToken;
-import java.io.IOException;
-import java.io.StringReader;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,12 +8,11 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Strict JSON for tokens, bundles and stored state, read with nimbus' embedded Gson stream reader in strict mode
- * plus duplicate-name detection at every level (Gson's own tree parsing only refuses top-level duplicates). The
- * nesting depth is first bounded with a cheap scan, so hostile input is refused before any tree is built. Writing
- * escapes strings per RFC 8259.
+ * Strict JSON for tokens, bundles and stored state: a small hand-written RFC 8259 reader (no third-party parser,
+ * and none of nimbus' shaded Gson) with duplicate-name detection at every level. The nesting depth is first bounded
+ * with a cheap scan, so hostile input is refused before any tree is built. Writing escapes strings per RFC 8259.
  *
- * <p>Thread-safe: static functions without shared state.
+ * <p>Thread-safe: stateless.
  */
 public final class Json {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
@@ -54,62 +48,280 @@ public final class Json {
         depth--;
       }
     }
-    try (JsonReader reader = new JsonReader(new StringReader(json))) {
-      reader.setStrictness(Strictness.STRICT);
-      reader.setNestingLimit(maxDepth);
-      if (reader.peek() != JsonToken.BEGIN_OBJECT) {
-        throw new ParseException("not a JSON object", 0);
+    Reader reader = new Reader(json, maxDepth);
+    return reader.document();
+  }
+
+  /**
+   * A strict RFC 8259 reader over one string: the grammar exactly (no comments, single quotes, unquoted names,
+   * trailing commas, upper-case literals or non-JSON numbers), no unescaped control character in a string, duplicate
+   * names refused in every object, at most {@code maxDepth} levels. A leading byte order mark is skipped.
+   */
+  private static final class Reader {
+    private final String text;
+    private final int maxDepth;
+    private int pos;
+
+    Reader(String text, int maxDepth) {
+      this.text = text;
+      this.maxDepth = maxDepth;
+      this.pos = !text.isEmpty() && text.charAt(0) == '\ufeff' ? 1 : 0;
+    }
+
+    Map<String, Object> document() throws ParseException {
+      skipWhitespace();
+      if (pos >= text.length() || text.charAt(pos) != '{') {
+        throw new ParseException("not a JSON object", pos);
       }
-      Map<String, Object> object = readObject(reader);
-      if (reader.peek() != JsonToken.END_DOCUMENT) {
-        throw new ParseException("text after the JSON object", 0);
+      Map<String, Object> object = object(1);
+      skipWhitespace();
+      if (pos != text.length()) {
+        throw new ParseException("text after the JSON object", pos);
       }
       return object;
-    } catch (ParseException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      // Gson reports malformed input as IOExceptions or runtime exceptions; never let them escape as such.
-      throw new ParseException("invalid JSON", 0);
     }
-  }
 
-  private static Map<String, Object> readObject(JsonReader reader) throws IOException, ParseException {
-    Map<String, Object> object = new LinkedHashMap<>();
-    reader.beginObject();
-    while (reader.hasNext()) {
-      String name = reader.nextName();
-      if (object.containsKey(name)) {
-        throw new ParseException("duplicate member name", 0);
+    private Map<String, Object> object(int depth) throws ParseException {
+      if (depth > maxDepth) {
+        throw new ParseException("JSON nested deeper than " + maxDepth + " levels", pos);
       }
-      object.put(name, readValue(reader));
-    }
-    reader.endObject();
-    return object;
-  }
-
-  private static @Nullable Object readValue(JsonReader reader) throws IOException, ParseException {
-    switch (reader.peek()) {
-      case BEGIN_OBJECT:
-        return readObject(reader);
-      case BEGIN_ARRAY:
-        List<Object> list = new ArrayList<>();
-        reader.beginArray();
-        while (reader.hasNext()) {
-          list.add(readValue(reader));
+      pos++; // '{'
+      Map<String, Object> object = new LinkedHashMap<>();
+      skipWhitespace();
+      if (peek() == '}') {
+        pos++;
+        return object;
+      }
+      while (true) {
+        skipWhitespace();
+        if (peek() != '"') {
+          throw new ParseException("invalid JSON", pos);
         }
-        reader.endArray();
+        String name = string();
+        skipWhitespace();
+        expect(':');
+        if (object.containsKey(name)) {
+          throw new ParseException("duplicate member name", pos);
+        }
+        object.put(name, value(depth));
+        skipWhitespace();
+        char c = next();
+        if (c == '}') {
+          return object;
+        }
+        if (c != ',') {
+          throw new ParseException("invalid JSON", pos - 1);
+        }
+      }
+    }
+
+    private List<Object> array(int depth) throws ParseException {
+      if (depth > maxDepth) {
+        throw new ParseException("JSON nested deeper than " + maxDepth + " levels", pos);
+      }
+      pos++; // '['
+      List<Object> list = new ArrayList<>();
+      skipWhitespace();
+      if (peek() == ']') {
+        pos++;
         return list;
-      case STRING:
-        return reader.nextString();
-      case NUMBER:
-        return number(reader.nextString());
-      case BOOLEAN:
-        return reader.nextBoolean();
-      case NULL:
-        reader.nextNull();
-        return null;
-      default:
-        throw new ParseException("unexpected JSON token", 0);
+      }
+      while (true) {
+        list.add(value(depth));
+        skipWhitespace();
+        char c = next();
+        if (c == ']') {
+          return list;
+        }
+        if (c != ',') {
+          throw new ParseException("invalid JSON", pos - 1);
+        }
+      }
+    }
+
+    /** A value inside a container at {@code depth}. */
+    private @Nullable Object value(int depth) throws ParseException {
+      skipWhitespace();
+      char c = peek();
+      switch (c) {
+        case '{':
+          return object(depth + 1);
+        case '[':
+          return array(depth + 1);
+        case '"':
+          return string();
+        case 't':
+          literal("true");
+          return Boolean.TRUE;
+        case 'f':
+          literal("false");
+          return Boolean.FALSE;
+        case 'n':
+          literal("null");
+          return null;
+        default:
+          if (c == '-' || (c >= '0' && c <= '9')) {
+            return number(numberText());
+          }
+          throw new ParseException("invalid JSON", pos);
+      }
+    }
+
+    private String string() throws ParseException {
+      pos++; // opening quote
+      @Nullable StringBuilder sb = null;
+      int start = pos;
+      while (true) {
+        if (pos >= text.length()) {
+          throw new ParseException("unterminated string", pos);
+        }
+        char c = text.charAt(pos);
+        if (c == '"') {
+          String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+          pos++;
+          return s;
+        }
+        if (c < 0x20) {
+          throw new ParseException("unescaped control character in a string", pos);
+        }
+        if (c != '\\') {
+          pos++;
+          continue;
+        }
+        if (sb == null) {
+          sb = new StringBuilder();
+        }
+        sb.append(text, start, pos);
+        pos++;
+        char e = next();
+        switch (e) {
+          case '"':
+          case '\\':
+          case '/':
+            sb.append(e);
+            break;
+          case 'b':
+            sb.append('\b');
+            break;
+          case 'f':
+            sb.append('\f');
+            break;
+          case 'n':
+            sb.append('\n');
+            break;
+          case 'r':
+            sb.append('\r');
+            break;
+          case 't':
+            sb.append('\t');
+            break;
+          case 'u':
+            if (pos + 4 > text.length()) {
+              throw new ParseException("invalid escape", pos);
+            }
+            int code = 0;
+            for (int i = 0; i < 4; i++) {
+              int digit = Character.digit(text.charAt(pos + i), 16);
+              if (digit < 0 || text.charAt(pos + i) > 'f') {
+                throw new ParseException("invalid escape", pos + i);
+              }
+              code = code * 16 + digit;
+            }
+            pos += 4;
+            sb.append((char) code);
+            break;
+          default:
+            throw new ParseException("invalid escape", pos - 1);
+        }
+        start = pos;
+      }
+    }
+
+    /** The text of a number per RFC 8259: {@code -? (0 | [1-9][0-9]*) (.[0-9]+)? ([eE][+-]?[0-9]+)?}. */
+    private String numberText() throws ParseException {
+      int start = pos;
+      if (peek() == '-') {
+        pos++;
+      }
+      if (peek() == '0') {
+        pos++;
+      } else if (isDigit(peek())) {
+        while (isDigit(peek())) {
+          pos++;
+        }
+      } else {
+        throw new ParseException("invalid number", pos);
+      }
+      if (peek() == '.') {
+        pos++;
+        if (!isDigit(peek())) {
+          throw new ParseException("invalid number", pos);
+        }
+        while (isDigit(peek())) {
+          pos++;
+        }
+      }
+      if (peek() == 'e' || peek() == 'E') {
+        pos++;
+        if (peek() == '+' || peek() == '-') {
+          pos++;
+        }
+        if (!isDigit(peek())) {
+          throw new ParseException("invalid number", pos);
+        }
+        while (isDigit(peek())) {
+          pos++;
+        }
+      }
+      char after = peek();
+      if (after != 0 && after != ',' && after != '}' && after != ']' && !isWhitespace(after)) {
+        throw new ParseException("invalid number", pos);
+      }
+      return text.substring(start, pos);
+    }
+
+    private void literal(String word) throws ParseException {
+      if (!text.startsWith(word, pos)) {
+        throw new ParseException("invalid JSON", pos);
+      }
+      pos += word.length();
+      char after = peek();
+      if (after != 0 && after != ',' && after != '}' && after != ']' && !isWhitespace(after)) {
+        throw new ParseException("invalid JSON", pos);
+      }
+    }
+
+    private void expect(char c) throws ParseException {
+      if (next() != c) {
+        throw new ParseException("invalid JSON", pos - 1);
+      }
+    }
+
+    /** The next character, consumed; a ParseException at the end of the text. */
+    private char next() throws ParseException {
+      if (pos >= text.length()) {
+        throw new ParseException("unexpected end of JSON", pos);
+      }
+      return text.charAt(pos++);
+    }
+
+    /** The next character without consuming it, or 0 at the end of the text. */
+    private char peek() {
+      return pos < text.length() ? text.charAt(pos) : 0;
+    }
+
+    private void skipWhitespace() {
+      while (pos < text.length() && isWhitespace(text.charAt(pos))) {
+        pos++;
+      }
+    }
+
+    private static boolean isWhitespace(char c) {
+      return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+
+    private static boolean isDigit(char c) {
+      return c >= '0' && c <= '9';
     }
   }
 

@@ -3,6 +3,7 @@ package dev.lanyard.jwt;
 import dev.lanyard.internal.Base64Url;
 import dev.lanyard.internal.Json;
 import dev.lanyard.internal.JwsSigning;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.SpiffeId;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;

@@ -5,12 +5,15 @@ import java.util.Objects;
 /**
  * A JWT-SVID was rejected. {@link #reason()} says why in a machine-readable way; the message adds detail for logs
  * and never contains the token. No stack trace is recorded: a rejection is an expected outcome, and attackers can
- * cause many.
+ * cause many. How a rejection is answered (HTTP 401 with an RFC 6750 challenge) is the adapters' business; see
+ * {@code dev.lanyard.policy.Challenge#invalidToken(String)}.
+ *
+ * <p>Thread-safe: immutable.
  */
 public final class JwtSvidRejectedException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  /** Why a JWT-SVID was rejected. Every reason is the presenter's fault and maps to HTTP 401. */
+  /** Why a JWT-SVID was rejected. Every reason is the presenter's fault, never an infrastructure failure. */
   public enum Reason {
     /** Not a compact JWS of three canonical base64url parts with JSON objects, too large or too deeply nested. */
     MALFORMED("The token is malformed"),
@@ -57,16 +60,6 @@ public final class JwtSvidRejectedException extends Exception {
      */
     public String description() {
       return description;
-    }
-
-    /** The HTTP status an adapter answers with: 401 for every rejected credential. */
-    public int httpStatus() {
-      return 401;
-    }
-
-    /** True: a rejected token is the presenter's fault, not an infrastructure failure. */
-    public boolean isCallersFault() {
-      return true;
     }
   }
 

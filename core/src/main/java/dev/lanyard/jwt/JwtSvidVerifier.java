@@ -1,5 +1,6 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;

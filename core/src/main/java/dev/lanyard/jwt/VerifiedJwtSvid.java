@@ -1,5 +1,6 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.SpiffeId;
 import java.time.Instant;
 import java.util.Collection;

@@ -8,9 +8,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP answer to a refused request, the same for every adapter: status, {@code WWW-Authenticate} challenge
- * (RFC 6750) and a small JSON body. Descriptions are fixed texts, never anything from the request.
+ * (RFC 6750) and a small JSON body. Descriptions are fixed texts, never anything from the request. This is where
+ * policy outcomes and rejections become HTTP; core's decisions and rejection reasons carry no status codes.
  *
- * <p>Immutable.
+ * <p>Thread-safe: immutable.
  */
 public final class Challenge {
   private final int status;
@@ -66,6 +67,28 @@ public final class Challenge {
    */
   public static Challenge nonNormalizedPath() {
     return new Challenge(400, null, "invalid_request", "The request path is not in normal form");
+  }
+
+  /**
+   * The answer to a refused decision: {@link Decision.Outcome#UNAUTHENTICATED} is {@link #unauthenticated(String)}
+   * (401), {@link Decision.Outcome#INSUFFICIENT_SCOPE} is {@link #insufficientScope(Collection)} with the missing
+   * scopes (403), {@link Decision.Outcome#DENIED} is {@link #forbidden()} (403). Adapters map policy outcomes to HTTP
+   * here, so that core's decisions carry no HTTP.
+   *
+   * @throws IllegalArgumentException when the decision allows the request
+   */
+  public static Challenge refused(Decision decision, String realm) {
+    Objects.requireNonNull(decision, "decision");
+    switch (decision.outcome()) {
+      case UNAUTHENTICATED:
+        return unauthenticated(realm);
+      case INSUFFICIENT_SCOPE:
+        return insufficientScope(decision.missingScopes());
+      case DENIED:
+        return forbidden();
+      default:
+        throw new IllegalArgumentException("decision " + decision.outcome() + " allows the request");
+    }
   }
 
   /** 503, trust cannot be established for an infrastructure reason: no challenge. */

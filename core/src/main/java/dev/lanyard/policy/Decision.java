@@ -6,40 +6,34 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What policy says about one request, and why.
+ * What policy says about one request, and why. It carries no HTTP: adapters answer a refusal with
+ * {@link Challenge#refused(Decision, String)}.
  *
- * <p>Immutable.
+ * <p>Thread-safe: immutable.
  */
 public final class Decision {
   /** The outcome. */
   public enum Outcome {
     /** A {@code public} rule matches: no credential needed. */
-    PUBLIC(true, 200),
+    PUBLIC(true),
     /** The caller is allowed and holds every required scope. */
-    ALLOWED(true, 200),
-    /** A rule matches but needs a verified caller, and there is none (401). */
-    UNAUTHENTICATED(false, 401),
-    /** No rule matches the request, or none allows this caller (403, deny by default). */
-    DENIED(false, 403),
-    /** A rule allows this caller but the credential lacks scopes (403 insufficient_scope). */
-    INSUFFICIENT_SCOPE(false, 403);
+    ALLOWED(true),
+    /** A rule matches but needs a verified caller, and there is none. */
+    UNAUTHENTICATED(false),
+    /** No rule matches the request, or none allows this caller (deny by default). */
+    DENIED(false),
+    /** A rule allows this caller but the credential lacks scopes. */
+    INSUFFICIENT_SCOPE(false);
 
     private final boolean allowed;
-    private final int httpStatus;
 
-    Outcome(boolean allowed, int httpStatus) {
+    Outcome(boolean allowed) {
       this.allowed = allowed;
-      this.httpStatus = httpStatus;
     }
 
     /** True when the request may proceed. */
     public boolean isAllowed() {
       return allowed;
-    }
-
-    /** The HTTP status an adapter answers a refused request with (200 when allowed). */
-    public int httpStatus() {
-      return httpStatus;
     }
   }
 

@@ -110,7 +110,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     Instant started = clock.instant();
     try {
       install(TrustBundle.parse(trustDomain, fetch()), started);
-    } catch (BundleDocuments.TimedOutException e) {
+    } catch (TimedOutException e) {
       executor.shutdownNow();
       throw new BundleUnavailableException("the first fetch of the bundle of " + trustDomain + " failed: "
           + e.getMessage(), e);
@@ -269,7 +269,21 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   }
 
   private String fetch() {
-    return BundleDocuments.fetch(client, uri, timeout);
+    try {
+      return BundleDocuments.fetch(client, uri, timeout, TrustBundle.MAX_DOCUMENT_LENGTH);
+    } catch (BundleDocuments.FetchException e) {
+      String message = Objects.requireNonNullElse(e.getMessage(), "bundle fetch failed");
+      throw e.timedOut() ? new TimedOutException(message, e) : new BundleUnavailableException(message, e);
+    }
+  }
+
+  /** A fetch that did not complete within its deadline (the exchange was abandoned and its connection closed). */
+  private static final class TimedOutException extends BundleUnavailableException {
+    private static final long serialVersionUID = 1L;
+
+    TimedOutException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
 

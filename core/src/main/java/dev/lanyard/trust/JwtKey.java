@@ -2,7 +2,7 @@ package dev.lanyard.trust;
 
 import dev.lanyard.internal.Text;
 import dev.lanyard.internal.VerificationKey;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.security.PublicKey;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * key has passed the bundle's import rules (EC P-256/P-384/P-521 on a valid point, or RSA of at least 2048 bits with
  * an exponent of at least 65537).
  *
- * <p>Immutable.
+ * <p>Thread-safe: immutable.
  */
 public final class JwtKey {
   private final String keyId;
@@ -21,8 +21,7 @@ public final class JwtKey {
   private final @Nullable JwtAlgorithm algorithm;
   private final VerificationKey verificationKey;
 
-  private JwtKey(String keyId, PublicKey publicKey, @Nullable JwtAlgorithm algorithm,
-      VerificationKey verificationKey) {
+  private JwtKey(String keyId, PublicKey publicKey, @Nullable JwtAlgorithm algorithm, VerificationKey verificationKey) {
     this.keyId = keyId;
     this.publicKey = publicKey;
     this.algorithm = algorithm;
@@ -63,21 +62,27 @@ public final class JwtKey {
     return Optional.ofNullable(algorithm);
   }
 
-  /** The pinned algorithm or {@code null}; for Lanyard's verifier. */
-  @Nullable JwtAlgorithm algorithmOrNull() {
-    return algorithm;
-  }
 
-  /**
-   * The prepared signature checker. Internal: for Lanyard's verifiers only, not API.
-   */
-  public VerificationKey verificationKey() {
+  /** The prepared signature checker, parsed once per key. */
+  VerificationKey verificationKey() {
     return verificationKey;
   }
 
   /** True when {@code header} may be verified with this key: the key fits it and any pinned algorithm equals it. */
   public boolean accepts(JwtAlgorithm header) {
     return (algorithm == null || algorithm == header) && verificationKey.fits(header);
+  }
+
+  /**
+   * True when {@code signature} is a valid {@code algorithm} signature of this key over {@code signingInput} (for a
+   * JWS, the ASCII bytes of {@code header.payload}; ECDSA signatures in the JWS form, {@code R || S}). False when it is
+   * not, or when this key does not {@linkplain #accepts(JwtAlgorithm) accept} {@code algorithm}.
+   */
+  public boolean verifies(JwtAlgorithm algorithm, byte[] signingInput, byte[] signature) {
+    Objects.requireNonNull(algorithm, "algorithm");
+    Objects.requireNonNull(signingInput, "signingInput");
+    Objects.requireNonNull(signature, "signature");
+    return accepts(algorithm) && verificationKey.verify(algorithm, signingInput, signature);
   }
 
   @Override

@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * An X.509-SVID (chain) was rejected. {@link #reason()} says why; the message adds detail for logs and never contains
- * key material. No stack trace is recorded.
+ * key material. No stack trace is recorded. How a rejection is answered over HTTP is the adapters' business.
+ *
+ * <p>Thread-safe: immutable.
  */
 public final class X509SvidRejectedException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -55,11 +57,6 @@ public final class X509SvidRejectedException extends Exception {
     /** A fixed, safe description for a remote caller. */
     public String description() {
       return description;
-    }
-
-    /** The HTTP status an adapter answers with: 403 for an unauthorized but valid peer, 401 otherwise. */
-    public int httpStatus() {
-      return this == NOT_AUTHORIZED ? 403 : 401;
     }
   }
 

@@ -4,7 +4,7 @@ import dev.lanyard.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;

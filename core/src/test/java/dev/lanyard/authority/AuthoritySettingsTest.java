@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.internal.Certificates;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

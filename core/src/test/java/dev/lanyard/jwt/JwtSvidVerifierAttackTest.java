@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.KeyUse;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.HandmadeJws.Obj;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;

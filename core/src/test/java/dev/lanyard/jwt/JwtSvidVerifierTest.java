@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.HandmadeJws.Obj;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;

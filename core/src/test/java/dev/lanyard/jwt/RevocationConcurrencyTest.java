@@ -10,6 +10,7 @@ import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;

@@ -128,7 +128,7 @@ class MutualTlsTest {
         status = 200;
         body = peer.spiffeId() + " " + session.getProtocol();
       } catch (X509SvidRejectedException e) {
-        status = e.reason().httpStatus();
+        status = e.reason() == X509SvidRejectedException.Reason.NOT_AUTHORIZED ? 403 : 401;
         body = e.reason().name();
       }
       byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

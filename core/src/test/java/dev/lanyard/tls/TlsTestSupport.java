@@ -200,7 +200,7 @@ final class TlsTestSupport {
         clientSerials.add(peer.serial());
         reply = "200 " + peer.spiffeId() + " " + peer.serial();
       } catch (X509SvidRejectedException e) {
-        reply = e.reason().httpStatus() + " " + e.reason();
+        reply = (e.reason() == X509SvidRejectedException.Reason.NOT_AUTHORIZED ? 403 : 401) + " " + e.reason();
       }
       Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.UTF_8);
       out.write(reply + "\n");

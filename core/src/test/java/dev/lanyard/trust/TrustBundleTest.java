@@ -13,7 +13,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Text;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;

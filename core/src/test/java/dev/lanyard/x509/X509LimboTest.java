@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.abort;
 
-import com.nimbusds.jose.shaded.gson.JsonArray;
-import com.nimbusds.jose.shaded.gson.JsonElement;
-import com.nimbusds.jose.shaded.gson.JsonObject;
-import com.nimbusds.jose.shaded.gson.JsonParser;
+import dev.lanyard.internal.Json;
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -21,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -455,25 +451,26 @@ class X509LimboTest {
 
   /** Reads limbo.json from the test classpath; the vectors are never read from outside the module. */
   private static List<LimboCase> load() {
-    JsonObject root;
+    Map<String, Object> root;
     try (InputStream in = X509LimboTest.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException(RESOURCE + " is not on the test classpath");
       }
-      try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-        root = JsonParser.parseReader(reader).getAsJsonObject();
-      }
+      root = Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8), 16);
+    } catch (ParseException e) {
+      throw new IllegalStateException(RESOURCE + " is not a JSON object: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + RESOURCE, e);
     }
-    if (root.get("version").getAsInt() != 1) {
+    if (!Long.valueOf(1).equals(root.get("version"))) {
       throw new IllegalStateException("unsupported limbo version " + root.get("version"));
     }
     List<LimboCase> cases = new ArrayList<>();
-    for (JsonElement element : root.getAsJsonArray("testcases")) {
-      JsonObject test = element.getAsJsonObject();
+    for (Object element : (List<?>) root.get("testcases")) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> test = (Map<String, Object>) element;
       String validationTime = string(test, "validation_time");
-      JsonElement depth = test.get("max_chain_depth");
+      Object depth = test.get("max_chain_depth");
       cases.add(new LimboCase(
           string(test, "id"),
           String.join(" ", string(test, "description").split("\\s+")).trim(),
@@ -486,24 +483,23 @@ class X509LimboTest {
           validationTime == null ? null : OffsetDateTime.parse(validationTime).toInstant(),
           strings(test, "key_usage"),
           strings(test, "extended_key_usage"),
-          depth == null || depth.isJsonNull() ? null : depth.getAsInt()));
+          depth == null ? null : ((Number) depth).intValue()));
     }
     return List.copyOf(cases);
   }
 
-  private static String string(JsonObject object, String member) {
-    JsonElement element = object.get(member);
-    return element == null || element.isJsonNull() ? null : element.getAsString();
+  private static String string(Map<String, Object> object, String member) {
+    Object element = object.get(member);
+    return element == null ? null : String.valueOf(element);
   }
 
-  private static List<String> strings(JsonObject object, String member) {
-    JsonElement element = object.get(member);
-    if (element == null || element.isJsonNull()) {
+  private static List<String> strings(Map<String, Object> object, String member) {
+    Object element = object.get(member);
+    if (element == null) {
       return List.of();
     }
-    JsonArray array = element.getAsJsonArray();
     List<String> values = new ArrayList<>();
-    array.forEach(value -> values.add(value.getAsString()));
+    ((List<?>) element).forEach(value -> values.add(String.valueOf(value)));
     return List.copyOf(values);
   }
 }

@@ -141,7 +141,7 @@ class X509SvidVerifierFuzzTest {
       return verified;
     } catch (X509SvidRejectedException rejected) {
       assertThat(rejected.reason()).isNotNull();
-      assertThat(rejected.reason().httpStatus()).isIn(401, 403);
+      assertThat(rejected.reason().description()).isNotBlank();
       return null;
     }
   }

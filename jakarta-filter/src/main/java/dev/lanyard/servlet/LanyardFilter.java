@@ -9,6 +9,7 @@ import dev.lanyard.policy.Challenge;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
+import dev.lanyard.servlet.internal.ServletExchanges;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -246,15 +247,9 @@ public final class LanyardFilter implements Filter {
     }
   }
 
-  /**
-   * The path within the application that policy decides on: servlet path plus path info (decoded and normalised by
-   * the container). Public for other adapters.
-   */
-  public static String pathOf(HttpServletRequest request) {
-    String servletPath = request.getServletPath();
-    String pathInfo = request.getPathInfo();
-    String path = (servletPath == null ? "" : servletPath) + (pathInfo == null ? "" : pathInfo);
-    return path.isEmpty() ? "/" : path;
+  /** The path within the application that policy decides on (see {@link ServletExchanges#pathOf}). */
+  static String pathOf(HttpServletRequest request) {
+    return ServletExchanges.pathOf(request);
   }
 
   /**
@@ -281,17 +276,9 @@ public final class LanyardFilter implements Filter {
     return RequestPaths.decodesTo(uri, from, request.getServletPath(), request.getPathInfo());
   }
 
-  /** Writes a refusal: status, challenge, no-store, and the small JSON body. Public for other adapters. */
-  public static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
-    response.resetBuffer();
-    response.setStatus(challenge.status());
-    challenge.wwwAuthenticate().ifPresent(value -> response.setHeader("WWW-Authenticate", value));
-    response.setHeader("Cache-Control", "no-store");
-    response.setContentType("application/json");
-    response.setCharacterEncoding("UTF-8");
-    byte[] body = challenge.body();
-    response.setContentLength(body.length);
-    response.getOutputStream().write(body);
+  /** Writes a refusal (see {@link ServletExchanges#respond}). */
+  static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
+    ServletExchanges.respond(response, challenge);
   }
 
   /**

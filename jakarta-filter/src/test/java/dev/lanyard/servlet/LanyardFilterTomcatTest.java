@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.internal.Json;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;

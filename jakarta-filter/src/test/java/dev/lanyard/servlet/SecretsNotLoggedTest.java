@@ -8,7 +8,7 @@ import dev.lanyard.authority.AuthorityStoreException;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.credentials.CachingJwtSvidSource;
 import dev.lanyard.credentials.RotatingX509SvidSource;
-import dev.lanyard.jwt.JwtAlgorithm;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.policy.Policy;

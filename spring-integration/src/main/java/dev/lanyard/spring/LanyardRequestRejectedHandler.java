@@ -3,6 +3,7 @@ package dev.lanyard.spring;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.policy.Challenge;
 import dev.lanyard.servlet.LanyardFilter;
+import dev.lanyard.servlet.internal.ServletExchanges;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -42,6 +43,6 @@ final class LanyardRequestRejectedHandler implements RequestRejectedHandler {
     } catch (RuntimeException e) {
       LOG.warn("the audit sink failed: {}", e.toString());
     }
-    LanyardFilter.respond(response, Challenge.nonNormalizedPath());
+    ServletExchanges.respond(response, Challenge.nonNormalizedPath());
   }
 }

@@ -4,7 +4,7 @@ import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.internal.ScopeTokens;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Challenge;
-import dev.lanyard.servlet.LanyardFilter;
+import dev.lanyard.servlet.internal.ServletExchanges;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -124,13 +124,13 @@ final class LanyardSecurityResponses implements AuthenticationEntryPoint, Access
   }
 
   private static String path(HttpServletRequest request) {
-    return LanyardFilter.pathOf(request);
+    return ServletExchanges.pathOf(request);
   }
 
   /** The same response as {@code LanyardFilter}'s (one writer serves both), unless one was already sent. */
   static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
     if (!response.isCommitted()) {
-      LanyardFilter.respond(response, challenge);
+      ServletExchanges.respond(response, challenge);
     }
   }
 }

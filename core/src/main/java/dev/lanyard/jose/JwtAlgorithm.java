@@ -1,4 +1,4 @@
-package dev.lanyard.jwt;
+package dev.lanyard.jose;
 
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
