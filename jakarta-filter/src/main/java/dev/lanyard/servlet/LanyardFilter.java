@@ -13,6 +13,7 @@ import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
+import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.PeerIdentity;
 import dev.lanyard.trust.BundleSource;
@@ -303,8 +304,8 @@ public final class LanyardFilter implements Filter {
         return;
       }
       String path = pathOf(request);
-      Policy current = policy.get();
-      if (current.isPublic(method, path)) {
+      PolicyMatch match = policy.get().match(method, path);
+      if (match.isPublic()) {
         record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.PUBLIC).request(method, path));
         chain.doFilter(request, response);
         return;
@@ -349,7 +350,7 @@ public final class LanyardFilter implements Filter {
         respond(response, Challenge.unavailable());
         return;
       }
-      Decision decision = current.decide(method, path, caller);
+      Decision decision = match.decide(caller);
       String rule = decision.rule().map(r -> r.source() + ":" + r.line()).orElse(null);
       switch (decision.outcome()) {
         case ALLOWED:
