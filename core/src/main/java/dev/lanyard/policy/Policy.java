@@ -299,7 +299,9 @@ public final class Policy {
     /** The literal child named by {@code path[start, end)}, without making a substring. */
     @Nullable Node literal(String path, int start, int end) {
       String[] table = keys;
-      if (table == null) {
+      int[] tableHashes = hashes;
+      Node[] tableChildren = children;
+      if (table == null || tableHashes == null || tableChildren == null) {
         return null;
       }
       int hash = 0;
@@ -313,8 +315,8 @@ public final class Policy {
         if (key == null) {
           return null;
         }
-        if (hashes[i] == hash && key.length() == size && path.startsWith(key, start)) {
-          return children[i];
+        if (tableHashes[i] == hash && key.length() == size && path.startsWith(key, start)) {
+          return tableChildren[i];
         }
       }
     }
