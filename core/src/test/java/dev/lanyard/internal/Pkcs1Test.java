@@ -7,9 +7,11 @@ import dev.lanyard.jwt.JwtAlgorithm;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Arrays;
 import java.util.HexFormat;
 import javax.crypto.Cipher;
@@ -82,13 +84,21 @@ class Pkcs1Test {
 
   @Test
   void verifyWhenSignatureNotBelowModulusThenFalse() throws Exception {
-    byte[] signature = JwsSigning.sign(JwtAlgorithm.RS256, keys.getPrivate(), INPUT);
-    // s + n has the same value mod n; a lenient check would accept it.
-    byte[] plusModulus = Pkcs1.toBytes(new BigInteger(1, signature).add(n), 257);
+    // A 2047-bit modulus, so that s + n (the same value mod n, which a lenient check would accept) still fits the
+    // 256 bytes of a signature.
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(new RSAKeyGenParameterSpec(2047, RSAKeyGenParameterSpec.F4));
+    KeyPair small = generator.generateKeyPair();
+    BigInteger modulus = ((RSAPublicKey) small.getPublic()).getModulus();
+    Cipher rsa = Cipher.getInstance("RSA/ECB/NoPadding");
+    rsa.init(Cipher.ENCRYPT_MODE, small.getPrivate());
+    byte[] signature = Pkcs1.toBytes(new BigInteger(1, rsa.doFinal(Pkcs1.encode(SHA256_PREFIX, sha256(INPUT), 256))),
+        256);
+    byte[] plusModulus = Pkcs1.toBytes(new BigInteger(1, signature).add(modulus), 256);
 
-    assertThat(plusModulus[0]).isZero(); // it still fits 256 bytes, or it would not be a test
-    assertThat(verify(JwtAlgorithm.RS256, Arrays.copyOfRange(plusModulus, 1, 257))).isFalse();
-    assertThat(verify(JwtAlgorithm.RS256, Pkcs1.toBytes(n, 256))).isFalse();
+    assertThat(Pkcs1.verify(JwtAlgorithm.RS256, modulus, e, 256, INPUT, signature)).isTrue();
+    assertThat(Pkcs1.verify(JwtAlgorithm.RS256, modulus, e, 256, INPUT, plusModulus)).isFalse();
+    assertThat(Pkcs1.verify(JwtAlgorithm.RS256, modulus, e, 256, INPUT, Pkcs1.toBytes(modulus, 256))).isFalse();
   }
 
   @Test
