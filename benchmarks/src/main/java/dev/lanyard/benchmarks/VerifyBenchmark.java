@@ -83,7 +83,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
  *       the default validators plus a {@code JwtAudienceValidator}.</li>
  *   <li>{@code javaSpiffe}: java-spiffe {@code JwtSvid.parseAndValidate} with a {@code JwtBundle}.</li>
  *   <li>{@code auth0JavaJwt}: auth0 java-jwt {@code JWTVerifier} requiring the audience, {@code exp} and
- *       {@code sub}; java-jwt has no PS256, so it runs for ES256, ES384 and RS256 only.</li>
+ *       {@code sub}; java-jwt has no PS256, so it runs for ES256, ES384 and RS256 only by default (ES512, RS384 and
+ *       RS512 with {@code -p alg=...}).</li>
  *   <li>{@code jose4j}: jose4j {@code JwtConsumer} requiring {@code exp}, {@code sub} and the audience, the algorithm
  *       constrained to the one expected.</li>
  * </ul>
@@ -232,8 +233,17 @@ public class VerifyBenchmark {
         case ES384:
           algorithm = Algorithm.ECDSA384((java.security.interfaces.ECKey) keys.getPublic());
           break;
+        case ES512:
+          algorithm = Algorithm.ECDSA512((java.security.interfaces.ECKey) keys.getPublic());
+          break;
         case RS256:
           algorithm = Algorithm.RSA256((RSAPublicKey) keys.getPublic());
+          break;
+        case RS384:
+          algorithm = Algorithm.RSA384((RSAPublicKey) keys.getPublic());
+          break;
+        case RS512:
+          algorithm = Algorithm.RSA512((RSAPublicKey) keys.getPublic());
           break;
         default:
           throw new IllegalStateException("java-jwt does not support " + alg);

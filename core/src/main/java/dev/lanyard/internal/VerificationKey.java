@@ -26,8 +26,12 @@ import org.bouncycastle.math.ec.ECPoint;
  * <p>ECDSA is checked with BouncyCastle's lightweight verifier over its optimised curve implementations: on JDK 17 it
  * is an order of magnitude faster than SunEC and, unlike SunEC, accepts every valid Wycheproof P1363 vector (see
  * BASELINES). Reusing the point lets BouncyCastle keep its precomputation. The point is validated (on the curve, in
- * the prime-order group) when the key is made. RSA and RSA-PSS use the JDK provider, which is already fast and
- * correct. Signing is elsewhere ({@link JwsSigning}) and stays on the JDK's constant-time implementation.
+ * the prime-order group) when the key is made. RSASSA-PKCS1-v1_5 ({@code RS*}) is checked by {@link Pkcs1}: the
+ * public-key operation and the encode-and-compare of RFC 8017, without the JCA's per-call provider lookup, key
+ * translation and ASN.1 encoding. RSA-PSS uses the JDK provider. Signing is elsewhere ({@link JwsSigning}) and stays
+ * on the JDK's constant-time implementation.
+ *
+ * <p>Thread-safe: immutable; {@link #verify} may run on many threads at once.
  */
 public abstract class VerificationKey {
   /** Smallest RSA modulus accepted, in bits. */
@@ -139,6 +143,10 @@ public abstract class VerificationKey {
 
   private static final class Rsa extends VerificationKey {
     private final RSAPublicKey key;
+    private final BigInteger modulus;
+    private final BigInteger exponent;
+    /** The modulus length in bytes: every signature has exactly this length. */
+    private final int size;
 
     Rsa(RSAPublicKey key) {
       if (key.getModulus().bitLength() < MIN_RSA_BITS) {
@@ -150,6 +158,9 @@ public abstract class VerificationKey {
         throw new IllegalArgumentException("RSA public exponent must be odd and at least 65537");
       }
       this.key = key;
+      this.modulus = key.getModulus();
+      this.exponent = e;
+      this.size = (modulus.bitLength() + 7) / 8;
     }
 
     @Override
@@ -169,16 +180,23 @@ public abstract class VerificationKey {
 
     @Override
     public boolean verify(JwtAlgorithm algorithm, byte[] input, byte[] signature) {
-      if (!fits(algorithm) || signature.length != (key.getModulus().bitLength() + 7) / 8) {
+      if (!fits(algorithm) || signature.length != size) {
         return false;
       }
-      try {
-        Signature verifier = JwsSigning.newSignature(algorithm);
-        verifier.initVerify(key);
-        verifier.update(input);
-        return verifier.verify(signature);
-      } catch (GeneralSecurityException | RuntimeException e) {
-        return false;
+      switch (algorithm) {
+        case RS256:
+        case RS384:
+        case RS512:
+          return Pkcs1.verify(algorithm, modulus, exponent, size, input, signature);
+        default:
+          try {
+            Signature verifier = JwsSigning.newSignature(algorithm);
+            verifier.initVerify(key);
+            verifier.update(input);
+            return verifier.verify(signature);
+          } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+          }
       }
     }
   }

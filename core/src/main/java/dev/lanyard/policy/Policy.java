@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable request-time authorization policy: deny by default.
@@ -31,6 +32,9 @@ import java.util.Set;
  * </ul>
  * A request is allowed when any rule matching its method and path allows its caller and the caller holds all of that
  * rule's scopes. Rules are indexed by path segment and method, so deciding does not grow with the number of rules.
+ *
+ * <p>Thread-safe: immutable once parsed (the index fills its cache of {@link PolicyMatch}es on first use, with a
+ * benign race).
  */
 public final class Policy {
   /** Most path segments considered; longer request paths match no rule. */
@@ -39,6 +43,9 @@ public final class Policy {
   private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS",
       "TRACE", "CONNECT");
   private static final String WILDCARD_TD_SUFFIX = "/*";
+  /** The method slot of a method other than the nine known ones: only {@code *} rules apply. */
+  private static final int OTHER_METHOD = 9;
+  private static final int METHOD_SLOTS = OTHER_METHOD + 1;
 
   private final Node root;
   private final int ruleCount;
@@ -50,7 +57,7 @@ public final class Policy {
 
   /** A policy with no rules: every request is denied. */
   public static Policy empty() {
-    return new Policy(new Node(), 0);
+    return new Policy(new Node(null), 0);
   }
 
   /**
@@ -106,84 +113,93 @@ public final class Policy {
   }
 
   /**
-   * Decides a request.
+   * Decides a request: the same as {@code match(method, path).decide(caller)}.
    *
    * @param method the HTTP method
    * @param path the request path within the application, normalised (no {@code .} or {@code ..} segments); a path
    *     that is not normalised matches no rule
    * @param caller the verified caller, or null when the request carries no (valid) credential
    */
-  public Decision decide(String method, String path, Caller caller) {
+  public Decision decide(String method, String path, @Nullable Caller caller) {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(path, "path");
-    List<PolicyRule> matching = match(method, path);
-    PolicyRule publicRule = null;
-    for (PolicyRule rule : matching) {
-      if (rule.isPublic() && (publicRule == null || rule.line() < publicRule.line())) {
-        publicRule = rule;
-      }
-    }
-    if (publicRule != null) {
-      return Decision.of(Decision.Outcome.PUBLIC, publicRule);
-    }
-    if (caller == null) {
-      return Decision.of(Decision.Outcome.UNAUTHENTICATED, null);
-    }
-    PolicyRule closest = null;
-    List<String> closestMissing = null;
-    for (PolicyRule rule : matching) {
-      if (!rule.allowsCaller(caller.id())) {
-        continue;
-      }
-      List<String> missing = new ArrayList<>();
-      for (String scope : rule.scopes()) {
-        if (!caller.scopes().contains(scope)) {
-          missing.add(scope);
-        }
-      }
-      if (missing.isEmpty()) {
-        return Decision.of(Decision.Outcome.ALLOWED, rule);
-      }
-      if (closest == null || missing.size() < closestMissing.size()
-          || (missing.size() == closestMissing.size() && rule.line() < closest.line())) {
-        closest = rule;
-        closestMissing = missing;
-      }
-    }
-    if (closest != null) {
-      return Decision.insufficientScope(closest, closestMissing);
-    }
-    return Decision.of(Decision.Outcome.DENIED, null);
+    return find(methodSlot(method), path).decide(caller);
   }
 
   /** True when a {@code public} rule matches: such requests need no credential. */
-  public boolean isPublic(String method, String path) {
-    for (PolicyRule rule : match(method, path)) {
-      if (rule.isPublic()) {
-        return true;
-      }
-    }
-    return false;
+  public boolean isPublic(@Nullable String method, String path) {
+    Objects.requireNonNull(path, "path");
+    return find(method == null ? OTHER_METHOD : methodSlot(method), path).isPublic();
   }
 
-  /** The rules matching a method and path, by walking the segment index. */
-  private List<PolicyRule> match(String method, String path) {
-    List<PolicyRule> out = new ArrayList<>(4);
-    String[] segments = splitRequestPath(path);
-    if (segments == null) {
-      return out;
+  /**
+   * The rules matching a request, once: ask the result whether the request {@link PolicyMatch#isPublic() is public},
+   * then {@link PolicyMatch#decide(Caller) decide} it for the authenticated caller, with the same outcomes and rules
+   * as {@link #isPublic} and {@link #decide}. Allocates nothing for a request whose path follows one branch of the
+   * index (no segment matching both a literal and a {@code *} of the rules), once that branch has been matched.
+   *
+   * @param method the HTTP method
+   * @param path the request path within the application, normalised; a path that is not normalised matches no rule
+   */
+  public PolicyMatch match(String method, String path) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(path, "path");
+    return find(methodSlot(method), path);
+  }
+
+  /**
+   * Walks the segment index without splitting the path. Along a single branch the match depends only on the last
+   * node reached, whether the path ended there, and the method, so it is the node's precomputed one; a segment that
+   * matches both a literal and a {@code *} child switches to the general walk.
+   */
+  private PolicyMatch find(int slot, String path) {
+    int segments = segmentCount(path);
+    if (segments < 0) {
+      return PolicyMatch.NONE;
     }
+    Node node = root;
+    int start = 1;
+    for (int depth = 0; depth < segments; depth++) {
+      int slash = path.indexOf('/', start);
+      int end = slash < 0 ? path.length() : slash;
+      Node literal = node.literal(path, start, end);
+      Node star = node.star;
+      if (literal != null && star != null) {
+        return branching(slot, path, segments);
+      }
+      Node next = literal != null ? literal : star;
+      if (next == null) {
+        return node.match(slot, false);
+      }
+      node = next;
+      start = end + 1;
+    }
+    return node.match(slot, true);
+  }
+
+  /**
+   * The general walk, breadth first as the index was always walked: at each depth every active node's {@code **}
+   * rules, at the path's end its exact rules. Allocates its own match.
+   */
+  private PolicyMatch branching(int slot, String path, int segments) {
+    List<PolicyMatch.Candidate> out = new ArrayList<>(4);
     List<Node> active = new ArrayList<>(2);
     active.add(root);
-    for (int depth = 0; depth <= segments.length && !active.isEmpty(); depth++) {
-      List<Node> next = depth < segments.length ? new ArrayList<>(2) : null;
+    int start = 1;
+    for (int depth = 0; depth <= segments && !active.isEmpty(); depth++) {
+      int end = 0;
+      if (depth < segments) {
+        int slash = path.indexOf('/', start);
+        end = slash < 0 ? path.length() : slash;
+      }
+      List<Node> next = new ArrayList<>(2);
       for (Node node : active) {
-        node.rest.collect(method, out);
-        if (depth == segments.length) {
-          node.exact.collect(method, out);
+        node.rest.collect(slot, out);
+        if (depth == segments) {
+          node.exact.collect(slot, out);
           continue;
         }
-        Node literal = node.literal == null ? null : node.literal.get(segments[depth]);
+        Node literal = node.literal(path, start, end);
         if (literal != null) {
           next.add(literal);
         }
@@ -192,29 +208,67 @@ public final class Policy {
         }
       }
       active = next;
+      start = end + 1;
     }
-    return out;
+    return new PolicyMatch(out);
   }
 
-  /** Segments of a request path, or null when it is not a clean absolute path. */
-  static String[] splitRequestPath(String path) {
-    if (path.isEmpty() || path.charAt(0) != '/') {
-      return null;
+  /**
+   * How many segments a request path has, or -1 when it is not a clean absolute path: empty, relative, an empty,
+   * {@code .} or {@code ..} segment, or more than {@link #MAX_SEGMENTS} segments. One trailing {@code /} is ignored.
+   */
+  static int segmentCount(String path) {
+    int length = path.length();
+    if (length == 0 || path.charAt(0) != '/') {
+      return -1;
     }
-    if (path.length() == 1) {
-      return new String[0];
+    if (length == 1) {
+      return 0;
     }
-    String body = path.endsWith("/") ? path.substring(1, path.length() - 1) : path.substring(1);
-    String[] segments = body.split("/", -1);
-    if (segments.length > MAX_SEGMENTS) {
-      return null;
-    }
-    for (String segment : segments) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-        return null;
+    int limit = path.charAt(length - 1) == '/' ? length - 1 : length;
+    int count = 0;
+    int start = 1;
+    while (true) {
+      int slash = path.indexOf('/', start);
+      int end = slash < 0 || slash > limit ? limit : slash;
+      int size = end - start;
+      if (size == 0 || (path.charAt(start) == '.' && (size == 1 || (size == 2 && path.charAt(start + 1) == '.')))) {
+        return -1;
       }
+      if (++count > MAX_SEGMENTS) {
+        return -1;
+      }
+      if (end >= limit) {
+        return count;
+      }
+      start = end + 1;
     }
-    return segments;
+  }
+
+  /** The index slot of an HTTP method: one per known method, one for any other. */
+  static int methodSlot(String method) {
+    switch (method) {
+      case "GET":
+        return 0;
+      case "HEAD":
+        return 1;
+      case "POST":
+        return 2;
+      case "PUT":
+        return 3;
+      case "DELETE":
+        return 4;
+      case "PATCH":
+        return 5;
+      case "OPTIONS":
+        return 6;
+      case "TRACE":
+        return 7;
+      case "CONNECT":
+        return 8;
+      default:
+        return OTHER_METHOD;
+    }
   }
 
   @Override
@@ -224,49 +278,156 @@ public final class Policy {
 
   /** One node of the segment index. */
   private static final class Node {
-    Map<String, Node> literal;
-    Node star;
+    final @Nullable Node parent;
+    /** Literal children while building; null once {@link #freeze()} has made the lookup table. */
+    @Nullable Map<String, Node> literal;
+    @Nullable Node star;
     final RuleSet exact = new RuleSet();
     final RuleSet rest = new RuleSet();
+    /** Open-addressing table of the literal children: hashes, keys, nodes; null without literal children. */
+    private int @Nullable [] hashes;
+    private String @Nullable [] keys;
+    private Node @Nullable [] children;
+    private int shift;
+    /** The precomputed matches, by method slot and whether the path ends here; made on first use. */
+    private volatile PolicyMatch @Nullable [] matches;
+
+    Node(@Nullable Node parent) {
+      this.parent = parent;
+    }
+
+    /** The literal child named by {@code path[start, end)}, without making a substring. */
+    @Nullable Node literal(String path, int start, int end) {
+      String[] table = keys;
+      int[] tableHashes = hashes;
+      Node[] tableChildren = children;
+      if (table == null || tableHashes == null || tableChildren == null) {
+        return null;
+      }
+      int hash = 0;
+      for (int i = start; i < end; i++) {
+        hash = 31 * hash + path.charAt(i);
+      }
+      int size = end - start;
+      int mask = table.length - 1;
+      for (int i = slot(hash); ; i = (i + 1) & mask) {
+        String key = table[i];
+        if (key == null) {
+          return null;
+        }
+        if (tableHashes[i] == hash && key.length() == size && path.startsWith(key, start)) {
+          return tableChildren[i];
+        }
+      }
+    }
+
+    /**
+     * Fibonacci hashing: consecutive {@link String#hashCode()}s (names like {@code svc1}, {@code svc2}) spread over
+     * the table instead of filling one run that every miss would have to probe to its end.
+     */
+    private int slot(int hash) {
+      return (hash * 0x9E3779B9) >>> shift;
+    }
+
+    /** Builds the literal lookup tables of this node and its descendants, at half load at most. */
+    void freeze() {
+      if (literal != null) {
+        int capacity = Integer.highestOneBit(Math.max(2, literal.size() * 2 - 1)) << 1;
+        hashes = new int[capacity];
+        keys = new String[capacity];
+        children = new Node[capacity];
+        shift = 32 - Integer.numberOfTrailingZeros(capacity);
+        int mask = capacity - 1;
+        for (Map.Entry<String, Node> entry : literal.entrySet()) {
+          int hash = entry.getKey().hashCode();
+          int i = slot(hash);
+          while (keys[i] != null) {
+            i = (i + 1) & mask;
+          }
+          hashes[i] = hash;
+          keys[i] = entry.getKey();
+          children[i] = entry.getValue();
+          entry.getValue().freeze();
+        }
+        literal = null;
+      }
+      if (star != null) {
+        star.freeze();
+      }
+    }
+
+    /**
+     * The match of a path whose walk stopped at this node: the {@code **} rules of every node from the root to this
+     * one, then, when the path ends here, this node's exact rules. Benign race: two threads may both make it.
+     */
+    PolicyMatch match(int slot, boolean end) {
+      PolicyMatch[] cache = matches;
+      if (cache == null) {
+        cache = new PolicyMatch[2 * METHOD_SLOTS];
+        matches = cache;
+      }
+      int i = 2 * slot + (end ? 1 : 0);
+      PolicyMatch match = cache[i];
+      if (match == null) {
+        List<Node> branch = new ArrayList<>();
+        for (Node node = this; node != null; node = node.parent) {
+          branch.add(node);
+        }
+        List<PolicyMatch.Candidate> out = new ArrayList<>();
+        for (int n = branch.size() - 1; n >= 0; n--) {
+          branch.get(n).rest.collect(slot, out);
+        }
+        if (end) {
+          exact.collect(slot, out);
+        }
+        match = out.isEmpty() ? PolicyMatch.NONE : new PolicyMatch(out);
+        cache[i] = match;
+      }
+      return match;
+    }
   }
 
-  /** Rules at a node, by method. */
+  /** Rules at a node, by method slot. */
   private static final class RuleSet {
-    Map<String, List<PolicyRule>> byMethod;
-    List<PolicyRule> anyMethod;
+    @Nullable List<PolicyMatch.Candidate> anyMethod;
+    @Nullable List<PolicyMatch.Candidate> @Nullable [] byMethod;
 
-    void add(PolicyRule rule) {
+    @SuppressWarnings("unchecked") // an array of lists
+    void add(PolicyMatch.Candidate candidate) {
+      PolicyRule rule = candidate.rule;
       if (rule.methods().isEmpty()) {
         if (anyMethod == null) {
           anyMethod = new ArrayList<>(1);
         }
-        anyMethod.add(rule);
+        anyMethod.add(candidate);
         return;
       }
       if (byMethod == null) {
-        byMethod = new HashMap<>(4);
+        byMethod = new List[OTHER_METHOD];
       }
       for (String method : rule.methods()) {
-        byMethod.computeIfAbsent(method, m -> new ArrayList<>(1)).add(rule);
+        int slot = methodSlot(method);
+        if (byMethod[slot] == null) {
+          byMethod[slot] = new ArrayList<>(1);
+        }
+        byMethod[slot].add(candidate);
       }
     }
 
-    void collect(String method, List<PolicyRule> out) {
+    /** Adds the rules for a method: those for any method first, then the method's own, each in policy order. */
+    void collect(int slot, List<PolicyMatch.Candidate> out) {
       if (anyMethod != null) {
         out.addAll(anyMethod);
       }
-      if (byMethod != null) {
-        List<PolicyRule> rules = byMethod.get(method);
-        if (rules != null) {
-          out.addAll(rules);
-        }
+      if (byMethod != null && slot != OTHER_METHOD && byMethod[slot] != null) {
+        out.addAll(byMethod[slot]);
       }
     }
   }
 
   /** Parses lines into the index. */
   private static final class Builder {
-    private final Node root = new Node();
+    private final Node root = new Node(null);
     private int count;
 
     void addLine(String raw, String source, int line) {
@@ -338,13 +499,13 @@ public final class Policy {
       }
       PolicyRule rule = new PolicyRule(source, line, methods, path, segments, publicAccess, any, Set.copyOf(callers),
           Set.copyOf(trustDomains), scopes);
-      index(rule);
+      index(new PolicyMatch.Candidate(rule));
       count++;
     }
 
-    private void index(PolicyRule rule) {
+    private void index(PolicyMatch.Candidate rule) {
       Node node = root;
-      List<String> segments = rule.segments();
+      List<String> segments = rule.rule.segments();
       for (int i = 0; i < segments.size(); i++) {
         String segment = segments.get(i);
         if (segment.equals("**")) {
@@ -353,14 +514,15 @@ public final class Policy {
         }
         if (segment.equals("*")) {
           if (node.star == null) {
-            node.star = new Node();
+            node.star = new Node(node);
           }
           node = node.star;
         } else {
           if (node.literal == null) {
             node.literal = new HashMap<>(4);
           }
-          node = node.literal.computeIfAbsent(segment, s -> new Node());
+          Node parent = node;
+          node = node.literal.computeIfAbsent(segment, s -> new Node(parent));
         }
       }
       node.exact.add(rule);
@@ -425,6 +587,7 @@ public final class Policy {
     }
 
     Policy build() {
+      root.freeze();
       return new Policy(root, count);
     }
   }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -473,6 +474,22 @@ class PolicyTest {
 
     assertDecision(policy.decide("GET", "/s".repeat(64), caller(ORDERS)), Outcome.ALLOWED, 1, List.of());
     assertDecision(policy.decide("GET", "/s".repeat(65), caller(ORDERS)), Outcome.DENIED, null, List.of());
+  }
+
+  @ParameterizedTest(name = "[{index}] \"{0}\" has {1}")
+  @CsvSource(delimiter = '|', value = {
+      "/|0", "/a|1", "/a/|1", "/a/b|2", "/a/b/|2", "/.a/..b/...|3", "/a.|1",
+      "''|-1", "a|-1", "a/b|-1", "//|-1", "/a//|-1", "/a//b|-1", "/.|-1", "/..|-1", "/a/.|-1", "/a/../b|-1",
+      "/./|-1", "/a///|-1"})
+  void segmentCountWhenPathThenSegmentsOrMinusOneForUncleanPaths(String path, int expected) {
+    assertThat(Policy.segmentCount(path)).isEqualTo(expected);
+  }
+
+  @Test
+  void segmentCountWhenSixtyFourSegmentsThenCountedAndSixtyFiveRefused() {
+    assertThat(Policy.segmentCount("/s".repeat(64))).isEqualTo(64);
+    assertThat(Policy.segmentCount("/s".repeat(64) + "/")).isEqualTo(64);
+    assertThat(Policy.segmentCount("/s".repeat(65))).isEqualTo(-1);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.servlet.internal.ServletExchanges;
+import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -175,8 +176,8 @@ public final class LanyardFilter implements Filter {
         return;
       }
       String path = pathOf(request);
-      Policy current = policy.get();
-      if (current.isPublic(method, path)) {
+      PolicyMatch match = policy.get().match(method, path);
+      if (match.isPublic()) {
         audit.publicPath(method, path);
         chain.doFilter(request, response);
         return;
@@ -185,7 +186,7 @@ public final class LanyardFilter implements Filter {
       if (caller == null) {
         return;
       }
-      Decision decision = current.decide(method, path, caller);
+      Decision decision = match.decide(caller);
       String rule = decision.rule().map(r -> r.source() + ":" + r.line()).orElse(null);
       switch (decision.outcome()) {
         case ALLOWED:
