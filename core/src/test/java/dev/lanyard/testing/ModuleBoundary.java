@@ -1,5 +1,6 @@
 package dev.lanyard.testing;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -20,9 +21,10 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The module-boundary rules every adapter module checks (ArchUnit), written once: the module reaches for no other
+ * The module-boundary rules every module checks (ArchUnit), written once: the module reaches for no other
  * adapter, and its public signatures name no internal type of Lanyard (any {@code dev.lanyard..internal..} package)
- * and no Nimbus, BouncyCastle or Caffeine type. Core's stricter layering is core's own {@code ArchitectureTest}.
+ * and no Nimbus, BouncyCastle or Caffeine type, in a signature, a throws clause or a supertype. Core uses the same
+ * rules; its package layering is core's own {@code ArchitectureTest}.
  */
 public final class ModuleBoundary {
   private ModuleBoundary() {}
@@ -55,11 +57,31 @@ public final class ModuleBoundary {
               for (JavaType parameter : unit.getParameterTypes()) {
                 mentioned.addAll(parameter.getAllInvolvedRawTypes());
               }
+              unit.getThrowsClause().getTypes().forEach(mentioned::add);
             }
             for (JavaClass type : mentioned) {
               String name = type.getBaseComponentType().getName();
               if (isForbiddenInApi(name)) {
                 events.add(SimpleConditionEvent.violated(member, member.getFullName() + " mentions " + name));
+              }
+            }
+          }
+        })
+        .allowEmptyShould(true)
+        .check(classes);
+  }
+
+  /** Fails when a public type extends or implements an internal or third-party type. */
+  public static void checkPublicSupertypes(JavaClasses classes) {
+    classes().that(DescribedPredicate.describe("are public API types", ModuleBoundary::isApiType))
+        .should(new ArchCondition<JavaClass>("extend and implement no internal or third-party type") {
+          @Override
+          public void check(JavaClass type, ConditionEvents events) {
+            Set<JavaClass> supertypes = new HashSet<>(type.getRawInterfaces());
+            type.getRawSuperclass().ifPresent(supertypes::add);
+            for (JavaClass supertype : supertypes) {
+              if (isForbiddenInApi(supertype.getName())) {
+                events.add(SimpleConditionEvent.violated(type, type.getName() + " extends " + supertype.getName()));
               }
             }
           }
@@ -75,12 +97,17 @@ public final class ModuleBoundary {
   }
 
   private static boolean isApi(JavaMember member) {
-    if (!member.getModifiers().contains(JavaModifier.PUBLIC) && !member.getModifiers().contains(JavaModifier.PROTECTED)
-        || member.getModifiers().contains(JavaModifier.SYNTHETIC)
-        || member.getOwner().getPackageName().contains(".internal")) {
+    return (member.getModifiers().contains(JavaModifier.PUBLIC) || member.getModifiers().contains(JavaModifier.PROTECTED))
+        && !member.getModifiers().contains(JavaModifier.SYNTHETIC)
+        && isApiType(member.getOwner());
+  }
+
+  /** A type a user can name: outside every internal package, itself and every enclosing type public. */
+  private static boolean isApiType(JavaClass type) {
+    if (type.getPackageName().contains(".internal")) {
       return false;
     }
-    for (JavaClass t = member.getOwner(); t != null; t = t.getEnclosingClass().orElse(null)) {
+    for (JavaClass t = type; t != null; t = t.getEnclosingClass().orElse(null)) {
       if (!t.getModifiers().contains(JavaModifier.PUBLIC) || t.isAnonymousClass()) {
         return false;
       }

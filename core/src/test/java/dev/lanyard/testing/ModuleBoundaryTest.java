@@ -22,6 +22,16 @@ public class ModuleBoundaryTest {
     }
   }
 
+  /** A public type whose public method declares a third-party exception. */
+  public static final class ThrowsThirdParty {
+    public void parse() throws com.nimbusds.jose.JOSEException {
+    }
+  }
+
+  /** A public type that extends a third-party type. */
+  public abstract static class ExtendsThirdParty extends org.bouncycastle.asn1.ASN1Object {
+  }
+
   /** A public type whose signatures name only API types. */
   public static final class Clean {
     public String name() {
@@ -37,6 +47,23 @@ public class ModuleBoundaryTest {
         .hasMessageContaining("LeaksInternal.durations()")
         .hasMessageContaining("dev.lanyard.internal.Durations")
         .hasMessageNotContaining("fine()");
+  }
+
+  @Test
+  void checkPublicSignaturesWhenAThrowsClauseNamesAThirdPartyTypeThenFails() {
+    JavaClasses classes = new ClassFileImporter().importClasses(ThrowsThirdParty.class);
+    assertThatThrownBy(() -> ModuleBoundary.checkPublicSignatures(classes))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("com.nimbusds.jose.JOSEException");
+  }
+
+  @Test
+  void checkPublicSupertypesWhenAPublicTypeExtendsAThirdPartyTypeThenFails() {
+    JavaClasses classes = new ClassFileImporter().importClasses(ExtendsThirdParty.class);
+    assertThatThrownBy(() -> ModuleBoundary.checkPublicSupertypes(classes))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("org.bouncycastle.asn1.ASN1Object");
+    ModuleBoundary.checkPublicSupertypes(new ClassFileImporter().importClasses(Clean.class));
   }
 
   @Test

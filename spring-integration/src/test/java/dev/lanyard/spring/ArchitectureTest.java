@@ -27,4 +27,9 @@ class ArchitectureTest {
   void publicApiWhenAnySignatureThenNoInternalNorThirdPartyType() {
     ModuleBoundary.checkPublicSignatures(classes);
   }
+
+  @Test
+  void publicApiWhenAnyTypeThenNoInternalNorThirdPartySupertype() {
+    ModuleBoundary.checkPublicSupertypes(classes);
+  }
 }
