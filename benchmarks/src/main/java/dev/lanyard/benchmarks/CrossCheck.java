@@ -104,6 +104,7 @@ public final class CrossCheck {
       group.add(new Case(v + "floorSignatureOnly", p, () -> verify.floorSignatureOnly(s)));
       group.add(new Case(v + "floorParseAndVerify", p, () -> verify.floorParseAndVerify(s)));
       group.add(new Case(v + "mapHitFloor", p, () -> verify.mapHitFloor(s)));
+      group.add(new Case(v + "mapHitAndClockFloor", p, () -> verify.mapHitAndClockFloor(s)));
       group.add(new Case(v + "lanyardUncached", p, () -> verify.lanyardUncached(s)));
       group.add(new Case(v + "lanyardCached", p, () -> verify.lanyardCached(s)));
       group.add(new Case(v + "nimbusProcessor", p, () -> verify.nimbusProcessor(s)));

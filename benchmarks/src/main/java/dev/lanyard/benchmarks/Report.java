@@ -27,8 +27,8 @@ import java.util.TreeMap;
 public final class Report {
   private static final String[] ALGS = {"ES256", "ES384", "RS256", "PS256"};
   private static final String[] VERIFY_ROWS = {"floorSignatureOnly", "floorParseAndVerify", "mapHitFloor",
-      "lanyardUncached", "lanyardCached", "nimbusProcessor", "springNimbusJwtDecoder", "javaSpiffe", "auth0JavaJwt",
-      "jose4j"};
+      "mapHitAndClockFloor", "lanyardUncached", "lanyardCached", "nimbusProcessor", "springNimbusJwtDecoder",
+      "javaSpiffe", "auth0JavaJwt", "jose4j"};
   private static final String[] PEERS = {"nimbusProcessor", "springNimbusJwtDecoder", "javaSpiffe", "auth0JavaJwt",
       "jose4j"};
   private static final String[] MINT_ROWS = {"floorSign", "lanyardFresh", "lanyardCached", "nimbusSign"};
@@ -192,7 +192,8 @@ public final class Report {
       line(sb.toString());
     }
     line("");
-    line("Floors: `floorParseAndVerify` for the uncached verifiers, `mapHitFloor` for `lanyardCached`. "
+    line("Floors: `floorParseAndVerify` for the uncached verifiers, `mapHitFloor` for `lanyardCached` and "
+        + "`mapHitAndClockFloor` (a map hit plus the one clock read every correct cache makes per hit). "
         + "Lanyard: `lanyardUncached`, or `lanyardCached` for the cache rows.");
     line("");
 
@@ -301,9 +302,12 @@ public final class Report {
   private void targets(Map<String, Object> load) {
     String v = "VerifyBenchmark.";
     for (String alg : ALGS) {
-      at("verify " + alg + ": lanyardCached ≤ 1.5 × mapHitFloor", get(v + "lanyardCached", "alg", alg),
-          get(v + "mapHitFloor", "alg", alg), 1.5,
+      at("verify " + alg + ": lanyardCached ≤ 1.3 × mapHitFloor", get(v + "lanyardCached", "alg", alg),
+          get(v + "mapHitFloor", "alg", alg), 1.3,
           cross(v + "lanyardCached", "alg", alg) / cross(v + "mapHitFloor", "alg", alg));
+      at("verify " + alg + ": lanyardCached ≤ 1.3 × mapHitAndClockFloor", get(v + "lanyardCached", "alg", alg),
+          get(v + "mapHitAndClockFloor", "alg", alg), 1.3,
+          cross(v + "lanyardCached", "alg", alg) / cross(v + "mapHitAndClockFloor", "alg", alg));
     }
     for (String alg : ALGS) {
       at("verify " + alg + ": lanyardUncached ≤ 1.10 × floorParseAndVerify", get(v + "lanyardUncached", "alg", alg),
@@ -415,6 +419,7 @@ public final class Report {
       case "mapHitFloor":
         return row;
       case "lanyardCached":
+      case "mapHitAndClockFloor":
         return "mapHitFloor";
       default:
         return "floorParseAndVerify";
@@ -422,7 +427,7 @@ public final class Report {
   }
 
   private static String verifyLanyard(String row) {
-    return row.equals("lanyardCached") || row.equals("mapHitFloor") ? "lanyardCached" : "lanyardUncached";
+    return row.equals("lanyardCached") || row.startsWith("mapHit") ? "lanyardCached" : "lanyardUncached";
   }
 
   private static String cell(Figure f, Figure floor, Figure lanyard) {

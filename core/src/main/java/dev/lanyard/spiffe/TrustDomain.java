@@ -62,7 +62,7 @@ public final class TrustDomain {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TrustDomain && ((TrustDomain) o).name.equals(name);
+    return o == this || o instanceof TrustDomain && ((TrustDomain) o).name.equals(name);
   }
 
   @Override
