@@ -8,6 +8,8 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.X509Svid;
+import dev.lanyard.x509.X509SvidRejectedException;
+import dev.lanyard.x509.X509SvidVerifier;
 import io.spiffe.workloadapi.grpc.Workload;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -64,6 +66,7 @@ public final class WorkloadApiIdentity implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final @Nullable SpiffeId wanted;
   private final Duration timeout;
+  private final Clock clock;
   private final WorkloadApiX509Source x509Svids;
   private final WorkloadApiBundleSource bundles = new WorkloadApiBundleSource();
   private final AgentStream<Workload.X509SVIDResponse> x509Stream;
@@ -77,6 +80,7 @@ public final class WorkloadApiIdentity implements AutoCloseable {
     this.channel = channel;
     this.wanted = b.spiffeId;
     this.timeout = b.timeout;
+    this.clock = b.clock;
     this.x509Svids = new WorkloadApiX509Source(b.clock);
     this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "lanyard-workload-api-reconnect");
@@ -192,13 +196,15 @@ public final class WorkloadApiIdentity implements AutoCloseable {
     }
     TrustDomain own = svid.spiffeId().trustDomain();
     Map<TrustDomain, List<X509Certificate>> roots = new HashMap<>();
-    roots.put(own, AgentMessages.certificates(entry.getBundle(), "the X.509 bundle of " + own));
+    List<X509Certificate> ownRoots = AgentMessages.certificates(entry.getBundle(), "the X.509 bundle of " + own);
+    roots.put(own, ownRoots);
     for (Map.Entry<String, com.google.protobuf.ByteString> federated : response.getFederatedBundlesMap().entrySet()) {
       TrustDomain domain = AgentMessages.trustDomain(federated.getKey());
       if (!domain.equals(own)) {
         roots.put(domain, AgentMessages.certificates(federated.getValue(), "the X.509 bundle of " + domain));
       }
     }
+    checkChain(svid, ownRoots);
     if (current == null) {
       spiffeId = svid.spiffeId();
       jwtSvids = CachingJwtSvidSource.newBuilder(new WorkloadApiJwtMinter(channel, timeout, bundles),
@@ -207,6 +213,19 @@ public final class WorkloadApiIdentity implements AutoCloseable {
     bundles.updateX509(roots);
     x509Svids.update(svid);
     firstX509.countDown();
+  }
+
+  /** The SVID must chain to its own trust domain's roots as sent with it, and be valid now. */
+  private void checkChain(X509Svid svid, List<X509Certificate> roots) {
+    TrustBundle.Builder bundle = TrustBundle.newBuilder(svid.spiffeId().trustDomain());
+    roots.forEach(bundle::addX509Authority);
+    try {
+      X509SvidVerifier.newBuilder().bundleSource(BundleSource.of(bundle.build())).clock(clock).build()
+          .verify(svid.chain());
+    } catch (X509SvidRejectedException e) {
+      throw new WorkloadApiException("the X.509-SVID for " + svid.spiffeId() + " (serial " + svid.serial()
+          + ") does not verify against its trust domain's bundle (" + e.reason() + "): " + e.getMessage(), e);
+    }
   }
 
   private Workload.X509SVID pick(Workload.X509SVIDResponse response) {

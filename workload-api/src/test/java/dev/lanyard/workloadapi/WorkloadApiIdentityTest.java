@@ -152,6 +152,37 @@ class WorkloadApiIdentityTest {
   }
 
   @Test
+  void updateWhenKeyIsNotTheCertificatesOrChainIsForeignThenRefusedAndCurrentSvidKept() throws Exception {
+    WorkloadApiIdentity identity = connect();
+    X509Svid first = identity.x509Svids().current();
+    List<X509Svid> heard = new ArrayList<>();
+    identity.x509Svids().addListener(heard::add);
+    X509Svid other = authority.issueX509Svid(WORKLOAD);
+    X509Svid foreign = EmbeddedAuthority.newBuilder(DOMAIN).build().issueX509Svid(WORKLOAD);
+
+    String log = Stderr.captureStderr(() -> {
+      agent.pushX509Svid(other, first.privateKey());
+      agent.pushX509Svid(foreign, foreign.privateKey());
+      agent.pushJwtBundle("{\"keys\":\"garbage\"}");
+      X509Svid rotated = agent.rotateX509Svid();
+      String prepared = authority.prepareJwtKey().keyId();
+      agent.publishBundles();
+      Await.until("the good rotation after the bad ones is taken",
+          () -> identity.x509Svids().current().leaf().equals(rotated.leaf()), Duration.ofSeconds(5));
+      Await.until("the good JWT bundle after the bad one is taken",
+          () -> identity.bundles().bundleFor(DOMAIN).orElseThrow().jwtKey(prepared).isPresent(),
+          Duration.ofSeconds(5));
+    });
+
+    assertThat(heard).hasSize(1).noneMatch(s -> s.leaf().equals(other.leaf()) || s.leaf().equals(foreign.leaf()));
+    assertThat(log).contains("is not the key of its certificate")
+        .contains("does not verify against its trust domain's bundle (UNTRUSTED_CHAIN)")
+        .contains("JWT bundle of example.org that is refused");
+    assertThat(identity.bundles().bundleFor(DOMAIN).orElseThrow().jwtKeys())
+        .isEqualTo(authority.bundle().jwtKeys());
+  }
+
+  @Test
   void jwtKeyWhenWithdrawnFromPushedBundleThenNextFetchGetsNewTokenSignedByNewKey() throws Exception {
     WorkloadApiIdentity identity = connect();
     JwtSvid before = identity.jwtSvids().fetch(AUDIENCE);

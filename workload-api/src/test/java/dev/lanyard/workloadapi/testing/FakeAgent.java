@@ -28,6 +28,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -109,6 +110,26 @@ public final class FakeAgent implements AutoCloseable {
     return svid;
   }
 
+  /**
+   * Pushes an X.509-SVID message made of {@code chain}'s certificates and {@code key} (which need not belong together:
+   * a broken agent), without changing what the agent serves to new streams.
+   */
+  public void pushX509Svid(X509Svid chain, PrivateKey key) {
+    Workload.X509SVIDResponse response = x509Response(chain, key);
+    for (StreamObserver<Workload.X509SVIDResponse> stream : x509Streams) {
+      stream.onNext(response);
+    }
+  }
+
+  /** Pushes a JWT bundles message with {@code jwks} as the bundle of the agent's trust domain. */
+  public void pushJwtBundle(String jwks) {
+    Workload.JWTBundlesResponse response = Workload.JWTBundlesResponse.newBuilder()
+        .putBundles("spiffe://" + authority.trustDomain(), ByteString.copyFrom(jwks, StandardCharsets.UTF_8)).build();
+    for (StreamObserver<Workload.JWTBundlesResponse> stream : jwtStreams) {
+      stream.onNext(response);
+    }
+  }
+
   /** Pushes the authorities' current bundles on every open JWT bundle and X.509 stream. */
   public void publishBundles() {
     Workload.JWTBundlesResponse jwt = jwtBundles();
@@ -140,11 +161,15 @@ public final class FakeAgent implements AutoCloseable {
 
   private Workload.X509SVIDResponse x509Response() {
     X509Svid current = svid;
+    return x509Response(current, current.privateKey());
+  }
+
+  private Workload.X509SVIDResponse x509Response(X509Svid current, PrivateKey key) {
     Workload.X509SVIDResponse.Builder response = Workload.X509SVIDResponse.newBuilder()
         .addSvids(Workload.X509SVID.newBuilder()
             .setSpiffeId(current.spiffeId().toString())
             .setX509Svid(der(current.chain()))
-            .setX509SvidKey(ByteString.copyFrom(current.privateKey().getEncoded()))
+            .setX509SvidKey(ByteString.copyFrom(key.getEncoded()))
             .setBundle(der(authority.bundle().x509Authorities())));
     for (EmbeddedAuthority other : federated) {
       response.putFederatedBundles("spiffe://" + other.trustDomain(), der(other.bundle().x509Authorities()));
