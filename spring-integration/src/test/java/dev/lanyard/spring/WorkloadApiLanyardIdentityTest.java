@@ -79,6 +79,14 @@ class WorkloadApiLanyardIdentityTest {
   }
 
   @Test
+  void socketWhenNeitherPropertyNorEnvironmentThenStartFailsNamingBoth() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(WorkloadApiIdentity.SOCKET_ENV) == null,
+        "SPIFFE_ENDPOINT_SOCKET is not set here");
+
+    runner.run(context -> assertFailure(context, "lanyard.workload-api.socket", "SPIFFE_ENDPOINT_SOCKET is not set"));
+  }
+
+  @Test
   void socketOrTimeoutWhenInvalidThenStartFailsNamingTheProperty() {
     runner.withPropertyValues("lanyard.workload-api.socket=tcp://127.0.0.1:8081")
         .run(context -> assertFailure(context, "lanyard.workload-api.socket", "unix:/path/to/agent.sock"));

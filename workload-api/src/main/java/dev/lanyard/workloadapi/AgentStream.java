@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * One watch stream of the Workload API ({@code FetchX509SVID} or {@code FetchJWTBundles}), kept open: every message
  * goes to the handler; when the stream fails or ends (the agent went away, refused, restarted) it is opened again
  * after an exponential backoff (from {@code initialBackoff}, doubling up to {@code maxBackoff}, back to the start after
- * a message). An outage is logged once at WARN when it starts and at INFO when a message arrives again; what the
- * handler had is kept meanwhile. A message the handler refuses (it throws) is logged and changes nothing.
+ * a message). An outage is logged once at WARN when the first stream of an identity fails and at INFO when the last
+ * one receives again ({@link AgentOutage}); what the handlers had is kept meanwhile. A message the handler refuses (it
+ * throws) is logged and changes nothing.
  *
  * <p>Thread-safe: the state is guarded by this object's lock; messages arrive on gRPC's threads one at a time.
  */
@@ -37,8 +38,8 @@ final class AgentStream<T> {
   private final ScheduledExecutorService scheduler;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final AgentOutage outage;
   private Duration backoff;
-  private boolean outage;
   private boolean closed;
   private boolean received;
   private @Nullable String lastProblem;
@@ -46,7 +47,7 @@ final class AgentStream<T> {
   private @Nullable ScheduledFuture<?> retry;
 
   AgentStream(String name, AgentChannel channel, Opener<T> opener, Consumer<T> handler,
-      ScheduledExecutorService scheduler, Duration initialBackoff, Duration maxBackoff) {
+      ScheduledExecutorService scheduler, Duration initialBackoff, Duration maxBackoff, AgentOutage outage) {
     this.name = name;
     this.channel = channel;
     this.opener = opener;
@@ -55,6 +56,7 @@ final class AgentStream<T> {
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
     this.backoff = initialBackoff;
+    this.outage = outage;
   }
 
   /** Opens the stream. */
@@ -110,15 +112,12 @@ final class AgentStream<T> {
             channel.address(), name, e.getMessage());
         return;
       }
-      boolean recovered;
       synchronized (AgentStream.this) {
-        recovered = outage;
-        outage = false;
         lastProblem = null;
         backoff = initialBackoff;
       }
-      if (recovered) {
-        LOG.info("the {} of the Workload API at {} is receiving updates again", name, channel.address());
+      if (outage.recover(name)) {
+        LOG.info("the Workload API at {} answers again: its watch streams receive updates", channel.address());
       }
     }
 
@@ -143,16 +142,15 @@ final class AgentStream<T> {
       }
       call = null;
       lastProblem = problem;
-      first = !outage;
-      outage = true;
+      first = outage.fail(name);
       delay = backoff;
       Duration doubled = backoff.multipliedBy(2);
       backoff = doubled.compareTo(maxBackoff) > 0 ? maxBackoff : doubled;
       retry = scheduler.schedule(this::open, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
     if (first) {
-      LOG.warn("the {} of the Workload API at {} failed: {}; keeping the current credentials and bundles, "
-          + "reconnecting with backoff from {} up to {}", name, channel.address(), problem, delay, maxBackoff);
+      LOG.warn("the Workload API at {} failed ({}: {}); keeping the current credentials and bundles, reconnecting "
+          + "with backoff from {} up to {}", channel.address(), name, problem, delay, maxBackoff);
     } else {
       LOG.debug("the {} of the Workload API at {} failed again: {}; next try in {}", name, channel.address(),
           problem, delay);

@@ -69,6 +69,7 @@ public final class WorkloadApiIdentity implements AutoCloseable {
   private final Clock clock;
   private final WorkloadApiX509Source x509Svids;
   private final WorkloadApiBundleSource bundles = new WorkloadApiBundleSource();
+  private final AgentOutage outage = new AgentOutage();
   private final AgentStream<Workload.X509SVIDResponse> x509Stream;
   private final AgentStream<Workload.JWTBundlesResponse> jwtBundleStream;
   private final CountDownLatch firstX509 = new CountDownLatch(1);
@@ -89,10 +90,10 @@ public final class WorkloadApiIdentity implements AutoCloseable {
     });
     this.x509Stream = new AgentStream<>("X.509-SVID stream", channel,
         observer -> channel.stub().fetchX509SVID(Workload.X509SVIDRequest.getDefaultInstance(), observer),
-        this::onX509, scheduler, b.initialBackoff, b.maxBackoff);
+        this::onX509, scheduler, b.initialBackoff, b.maxBackoff, outage);
     this.jwtBundleStream = new AgentStream<>("JWT bundle stream", channel,
         observer -> channel.stub().fetchJWTBundles(Workload.JWTBundlesRequest.getDefaultInstance(), observer),
-        this::onJwtBundles, scheduler, b.initialBackoff, b.maxBackoff);
+        this::onJwtBundles, scheduler, b.initialBackoff, b.maxBackoff, outage);
   }
 
   /**

@@ -209,19 +209,46 @@ class WorkloadApiIdentityTest {
     X509Svid first = identity.x509Svids().current();
     JwtSvid token = identity.jwtSvids().fetch(AUDIENCE);
     Path socket = dir.resolve("agent.sock");
+    List<X509Svid> fresh = new ArrayList<>();
 
-    agent.close();
-    agent = null;
-    assertThat(Await.holdsWithin(() -> !identity.x509Svids().current().leaf().equals(first.leaf()),
-        Duration.ofMillis(600))).isFalse();
-    assertThat(identity.jwtSvids().fetch(AUDIENCE).token()).isEqualTo(token.token());
-    assertThat(identity.bundles().bundleFor(DOMAIN)).isPresent();
+    String log = Stderr.captureStderr(() -> {
+      agent.close();
+      agent = null;
+      assertThat(Await.holdsWithin(() -> !identity.x509Svids().current().leaf().equals(first.leaf()),
+          Duration.ofMillis(600))).isFalse();
+      assertThat(identity.jwtSvids().fetch(AUDIENCE).token()).isEqualTo(token.token());
+      assertThat(identity.bundles().bundleFor(DOMAIN)).isPresent();
 
-    agent = FakeAgent.start(socket, authority, WORKLOAD, partner);
-    X509Svid fresh = agent.svid();
-    Await.until("reconnected and took the new agent's SVID",
-        () -> identity.x509Svids().current().leaf().equals(fresh.leaf()), Duration.ofSeconds(10));
-    assertThat(fresh.leaf()).isNotEqualTo(first.leaf());
+      String preparedMeanwhile = authority.prepareJwtKey().keyId();
+      agent = FakeAgent.start(socket, authority, WORKLOAD, partner);
+      fresh.add(agent.svid());
+      awaitBoth(identity, fresh.get(0), preparedMeanwhile);
+      // One more message on each stream: handled only after the first ones (and the recovery log line) are done.
+      authority.activateJwtKey();
+      awaitBoth(identity, agent.rotateX509Svid(), publishNewJwtKey());
+    });
+
+    assertThat(fresh.get(0).leaf()).isNotEqualTo(first.leaf());
+    assertThat(log.lines().filter(line -> line.contains("WARN") && line.contains("failed (")))
+        .as("one WARN per outage").hasSize(1);
+    assertThat(log.lines().filter(line -> line.contains("INFO") && line.contains("answers again")))
+        .as("one INFO when it is over").hasSize(1);
+    assertThat(log).contains("keeping the current credentials and bundles");
+  }
+
+  /** Prepares a new JWT key and publishes the bundles; returns its key id. */
+  private String publishNewJwtKey() {
+    String keyId = authority.prepareJwtKey().keyId();
+    agent.publishBundles();
+    return keyId;
+  }
+
+  /** Waits until the identity holds {@code svid} and its own bundle holds JWT key {@code keyId}. */
+  private static void awaitBoth(WorkloadApiIdentity identity, X509Svid svid, String keyId) {
+    Await.until("the X.509 stream delivered " + svid.serial(),
+        () -> identity.x509Svids().current().leaf().equals(svid.leaf()), Duration.ofSeconds(10));
+    Await.until("the JWT bundle stream delivered " + keyId,
+        () -> identity.bundles().bundleFor(DOMAIN).orElseThrow().jwtKey(keyId).isPresent(), Duration.ofSeconds(10));
   }
 
   @Test
@@ -234,6 +261,15 @@ class WorkloadApiIdentityTest {
         .isInstanceOf(WorkloadApiException.class)
         .hasMessageContaining(socket).hasMessageContaining("PT0.8S").hasMessageContaining("UNAVAILABLE");
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void connectWhenNoSocketGivenAndEnvironmentUnsetThenFailsNamingTheVariable() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv(WorkloadApiIdentity.SOCKET_ENV) == null,
+        "SPIFFE_ENDPOINT_SOCKET is not set here");
+
+    assertThatThrownBy(() -> WorkloadApiIdentity.connect(Duration.ofSeconds(1)))
+        .isInstanceOf(WorkloadApiException.class).hasMessageContaining("SPIFFE_ENDPOINT_SOCKET is not set");
   }
 
   @Test
