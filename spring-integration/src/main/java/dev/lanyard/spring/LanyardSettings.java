@@ -156,7 +156,10 @@ final class LanyardSettings {
     return source.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  /** Fails unless the identity source is the embedded authority (the only one built in so far). */
+  /**
+   * Fails unless the identity source is the embedded authority; called where the embedded authority is built, which
+   * {@code workload-api} never reaches (its own configuration builds its identity).
+   */
   void requireEmbeddedSource() {
     if (source != LanyardProperties.Source.EMBEDDED) {
       throw invalid(IDENTITY_SOURCE, sourceName(), "'" + sourceName() + "' is not available yet: use 'embedded', "
