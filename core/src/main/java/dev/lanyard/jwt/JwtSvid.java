@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -56,6 +58,44 @@ public final class JwtSvid {
     return new Builder();
   }
 
+  /**
+   * Reads a JWT-SVID that this workload was handed by something it trusts to mint for it (a SPIRE agent through the
+   * Workload API, a token file kept current by a sidecar), to know whom it is for and when to renew it. Nothing is
+   * verified: no signature, no time rule. Never use it on a token a caller presents: that is {@link JwtSvidVerifier}'s
+   * job. The token must be a compact JWS with the JWT-SVID header rules, a {@code sub} that is a SPIFFE ID of a
+   * workload, {@code aud}, {@code exp} and {@code iat}; {@code scope} and {@code jti} are optional (a token without
+   * {@code jti}, as SPIRE mints them, has an empty {@link #tokenId()}).
+   *
+   * @throws JwtSvidRejectedException MALFORMED, HEADER_NOT_ALLOWED, ALGORITHM_NOT_ALLOWED, TYPE_NOT_ALLOWED,
+   *     UNKNOWN_KEY (no {@code kid}), MISSING_CLAIM, INVALID_SUBJECT or INVALID_CLAIM
+   */
+  public static JwtSvid decodeUnverified(String token) throws JwtSvidRejectedException {
+    Objects.requireNonNull(token, "token");
+    CompactJws jws = CompactJws.parse(token, JwtSvidVerifier.Builder.MAX_TOKEN_LENGTH_LIMIT,
+        EnumSet.allOf(JwtAlgorithm.class));
+    Map<String, Object> claims = jws.claims();
+    SpiffeId subject = ClaimChecks.subject(claims);
+    Instant exp = Objects.requireNonNull(ClaimChecks.numericDate(claims, "exp", true));
+    Instant iat = Objects.requireNonNull(ClaimChecks.numericDate(claims, "iat", true));
+    if (!claims.containsKey("aud")) {
+      throw new JwtSvidRejectedException(JwtSvidRejectedException.Reason.MISSING_CLAIM, "no aud claim");
+    }
+    List<String> audience = ClaimChecks.audience(claims.get("aud"));
+    Set<String> scopes = Set.of();
+    Object scope = claims.get("scope");
+    if (claims.containsKey("scope")) {
+      Set<String> parsed = scope instanceof String ? Scopes.parse((String) scope) : null;
+      if (parsed == null) {
+        throw new JwtSvidRejectedException(JwtSvidRejectedException.Reason.INVALID_CLAIM,
+            "scope is not a space-delimited list of scope tokens");
+      }
+      scopes = parsed;
+    }
+    String tokenId = ClaimChecks.tokenIdOrNull(claims);
+    return new JwtSvid(token, subject, List.copyOf(audience), scopes, iat, exp, jws.keyId(),
+        tokenId == null ? "" : tokenId, jws.algorithm());
+  }
+
   /** The compact JWS to send, e.g. as {@code Authorization: Bearer <token>}. Treat it as a secret. */
   public String token() {
     return token;
@@ -96,7 +136,7 @@ public final class JwtSvid {
     return keyId;
   }
 
-  /** The token id ({@code jti}). */
+  /** The token id ({@code jti}); empty for a token {@linkplain #decodeUnverified read} without one. */
   public String tokenId() {
     return tokenId;
   }

@@ -26,6 +26,7 @@ import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.restclient.RestTemplateCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
@@ -45,7 +46,8 @@ import org.springframework.web.client.RestTemplate;
  *
  * <ul>
  *   <li>Identity: the embedded authority ({@code lanyard.identity.source=embedded}, persisted with
- *       {@code lanyard.authority.dir}), unless the application declares a {@link LanyardIdentity} (or an
+ *       {@code lanyard.authority.dir}) or a SPIRE agent ({@code lanyard.identity.source=workload-api}, with the
+ *       module {@code lanyard-workload-api}), unless the application declares a {@link LanyardIdentity} (or an
  *       {@link EmbeddedAuthority}) bean.</li>
  *   <li>Trust: the identity's bundle, or {@code lanyard.bundle} (file or http(s) URL), unless the application declares
  *       a {@link BundleSource} bean.</li>
@@ -128,6 +130,7 @@ public final class LanyardAutoConfiguration {
   /** The embedded authority and the identity it gives, unless the application brings its own identity. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnMissingBean(LanyardIdentity.class)
+  @Conditional(IdentitySourceCondition.NotWorkloadApi.class)
   static class EmbeddedIdentityConfiguration {
     @Bean
     @ConditionalOnMissingBean
@@ -139,6 +142,21 @@ public final class LanyardAutoConfiguration {
     @ConditionalOnMissingBean
     LanyardIdentity lanyardIdentity(LanyardSettings settings, EmbeddedAuthority authority) {
       return LanyardSources.embeddedIdentity(settings, authority);
+    }
+  }
+
+  /**
+   * The identity from a SPIRE agent ({@code lanyard.identity.source=workload-api}, module
+   * {@code lanyard-workload-api}), unless the application brings its own identity.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(LanyardIdentity.class)
+  @Conditional(IdentitySourceCondition.WorkloadApi.class)
+  static class WorkloadApiIdentityConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    LanyardIdentity lanyardWorkloadApiIdentity(LanyardSettings settings, ResourceLoader resourceLoader) {
+      return LanyardSources.workloadApiIdentity(settings, resourceLoader.getClassLoader());
     }
   }
 

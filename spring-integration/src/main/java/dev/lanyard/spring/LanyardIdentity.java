@@ -11,8 +11,9 @@ import java.util.Optional;
  * This service's own workload identity: the JWT-SVIDs it presents to others, its X.509-SVID for mutual TLS, and the
  * trust bundles of its trust domain.
  *
- * <p>The starter provides one for {@code lanyard.identity.source=embedded}. Declare a bean of this type to bring
- * credentials from elsewhere (a SPIRE agent, files kept current by a sidecar): the built-in one backs off, whatever
+ * <p>The starter provides one for {@code lanyard.identity.source=embedded} and, with the module
+ * {@code lanyard-workload-api}, for {@code workload-api} (a SPIRE agent). Declare a bean of this type to bring
+ * credentials from elsewhere (files kept current by a sidecar, say): the built-in one backs off, whatever
  * {@code lanyard.identity.source} says. Implementations are thread-safe; if one is {@link AutoCloseable}, Spring closes
  * it on shutdown.
  */

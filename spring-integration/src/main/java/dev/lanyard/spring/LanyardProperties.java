@@ -65,6 +65,9 @@ public class LanyardProperties {
   /** The embedded authority (used when {@code lanyard.identity.source=embedded}). */
   private final Authority authority = new Authority();
 
+  /** The SPIFFE Workload API (used when {@code lanyard.identity.source=workload-api}). */
+  private final WorkloadApi workloadApi = new WorkloadApi();
+
   /** Request-time policy: who may call which endpoint with which scopes. Deny by default. */
   private final Policy policy = new Policy();
 
@@ -151,6 +154,10 @@ public class LanyardProperties {
     return authority;
   }
 
+  public WorkloadApi getWorkloadApi() {
+    return workloadApi;
+  }
+
   public Policy getPolicy() {
     return policy;
   }
@@ -163,7 +170,7 @@ public class LanyardProperties {
   public enum Source {
     /** An authority inside this JVM (development, tests, a single host). */
     EMBEDDED,
-    /** A SPIRE agent through the SPIFFE Workload API (not available yet). */
+    /** A SPIRE agent through the SPIFFE Workload API (needs {@code dev.lanyard:lanyard-workload-api}). */
     WORKLOAD_API,
     /** SVID and bundle files kept current by another process (not available yet). */
     FILES
@@ -200,6 +207,37 @@ public class LanyardProperties {
 
     public void setDir(@Nullable String dir) {
       this.dir = dir;
+    }
+  }
+
+  /** Settings of the SPIFFE Workload API client. */
+  public static class WorkloadApi {
+    /**
+     * The agent's socket, e.g. {@code unix:/run/spire/sockets/agent.sock}. Defaults to the environment variable
+     * {@code SPIFFE_ENDPOINT_SOCKET}.
+     */
+    private @Nullable String socket;
+
+    /**
+     * How long the start waits for the agent's first X.509-SVID and bundles, and a JWT-SVID fetch may take (default
+     * 10s; more than 0, at most 5m).
+     */
+    private Duration timeout = Duration.ofSeconds(10);
+
+    public @Nullable String getSocket() {
+      return socket;
+    }
+
+    public void setSocket(@Nullable String socket) {
+      this.socket = socket;
+    }
+
+    public Duration getTimeout() {
+      return timeout;
+    }
+
+    public void setTimeout(Duration timeout) {
+      this.timeout = timeout;
     }
   }
 

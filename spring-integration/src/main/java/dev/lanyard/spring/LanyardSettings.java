@@ -42,6 +42,8 @@ final class LanyardSettings {
   static final String ALLOW_UNNORMALIZED_PATHS = "lanyard.allow-unnormalized-paths";
   static final String IDENTITY_SOURCE = "lanyard.identity.source";
   static final String AUTHORITY_DIR = "lanyard.authority.dir";
+  static final String WORKLOAD_API_SOCKET = "lanyard.workload-api.socket";
+  static final String WORKLOAD_API_TIMEOUT = "lanyard.workload-api.timeout";
   static final String POLICY_FILE = "lanyard.policy.file";
   static final String POLICY_RULES = "lanyard.policy.rules";
   static final String TARGETS = "lanyard.client.targets";
@@ -54,6 +56,8 @@ final class LanyardSettings {
   private final InboundSettings inbound;
   private final LanyardProperties.Source source;
   private final @Nullable Path authorityDir;
+  private final @Nullable String workloadApiSocket;
+  private final Duration workloadApiTimeout;
   private final PolicySource policy;
   private final List<ClientTarget> targets;
   private final LanyardProperties.ServerAuthorization serverAuthorization;
@@ -65,6 +69,8 @@ final class LanyardSettings {
     InboundSettings.Builder inbound = inbound(p, trustDomain, spiffeId);
     this.source = p.getIdentity().getSource() == null ? LanyardProperties.Source.EMBEDDED : p.getIdentity().getSource();
     this.authorityDir = authorityDir(p.getAuthority().getDir());
+    this.workloadApiSocket = workloadApiSocket(p.getWorkloadApi().getSocket());
+    this.workloadApiTimeout = workloadApiTimeout(p.getWorkloadApi().getTimeout());
     this.inbound = withBundle(inbound, p.getBundle(), resources);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
     this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
@@ -117,6 +123,16 @@ final class LanyardSettings {
     return Optional.ofNullable(authorityDir);
   }
 
+  /** {@code lanyard.workload-api.socket}, when set (else the Workload API's own default, SPIFFE_ENDPOINT_SOCKET). */
+  Optional<String> workloadApiSocket() {
+    return Optional.ofNullable(workloadApiSocket);
+  }
+
+  /** {@code lanyard.workload-api.timeout}. */
+  Duration workloadApiTimeout() {
+    return workloadApiTimeout;
+  }
+
   PolicySource policy() {
     return policy;
   }
@@ -140,7 +156,10 @@ final class LanyardSettings {
     return source.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  /** Fails unless the identity source is the embedded authority (the only one built in so far). */
+  /**
+   * Fails unless the identity source is the embedded authority; called where the embedded authority is built, which
+   * {@code workload-api} never reaches (its own configuration builds its identity).
+   */
   void requireEmbeddedSource() {
     if (source != LanyardProperties.Source.EMBEDDED) {
       throw invalid(IDENTITY_SOURCE, sourceName(), "'" + sourceName() + "' is not available yet: use 'embedded', "
@@ -273,6 +292,28 @@ final class LanyardSettings {
     } catch (InvalidSettingException e) {
       throw invalid(e, value);
     }
+  }
+
+  /** A {@code unix:} address; the Workload API module checks the rest of its form. */
+  private static @Nullable String workloadApiSocket(@Nullable String value) {
+    if (blank(value)) {
+      return null;
+    }
+    String socket = stripped(value);
+    if (!socket.startsWith("unix:")) {
+      throw invalid(WORKLOAD_API_SOCKET, value, "must be a Unix domain socket address, unix:/path/to/agent.sock");
+    }
+    return socket;
+  }
+
+  private static Duration workloadApiTimeout(@Nullable Duration value) {
+    if (value == null) {
+      return Duration.ofSeconds(10);
+    }
+    if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw invalid(WORKLOAD_API_TIMEOUT, value, "must be more than 0 and at most 5m");
+    }
+    return value;
   }
 
   private static @Nullable Path authorityDir(@Nullable String value) {

@@ -3,6 +3,7 @@ package dev.lanyard.spring;
 import static dev.lanyard.spring.LanyardSettings.AUTHORITY_DIR;
 import static dev.lanyard.spring.LanyardSettings.BUNDLE;
 import static dev.lanyard.spring.LanyardSettings.CLASSPATH_PREFIX;
+import static dev.lanyard.spring.LanyardSettings.IDENTITY_SOURCE;
 import static dev.lanyard.spring.LanyardSettings.POLICY_FILE;
 import static dev.lanyard.spring.LanyardSettings.POLICY_RULES;
 import static dev.lanyard.spring.LanyardSettings.TRUST_DOMAIN;
@@ -29,8 +30,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 
 /**
  * Builds what checked {@link LanyardSettings} name: the embedded authority and its identity, the bundle source of
@@ -73,6 +76,24 @@ final class LanyardSources {
           + authority.trustDomain() + "'");
     }
     return new EmbeddedIdentity(authority, settings.spiffeId());
+  }
+
+  /** The class that {@code lanyard.identity.source=workload-api} needs, from {@code dev.lanyard:lanyard-workload-api}. */
+  static final String WORKLOAD_API_CLASS = "dev.lanyard.workloadapi.WorkloadApiIdentity";
+
+  /**
+   * The identity from a SPIRE agent through the Workload API ({@code lanyard.identity.source=workload-api}).
+   *
+   * @throws org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException naming
+   *     {@code lanyard.identity.source} when the module is not on the class path, or
+   *     {@code lanyard.workload-api.socket} when no agent answered within {@code lanyard.workload-api.timeout}
+   */
+  static LanyardIdentity workloadApiIdentity(LanyardSettings settings, @Nullable ClassLoader classLoader) {
+    if (!ClassUtils.isPresent(WORKLOAD_API_CLASS, classLoader)) {
+      throw invalid(IDENTITY_SOURCE, settings.sourceName(), "needs the module dev.lanyard:lanyard-workload-api "
+          + "on the class path (add it as a dependency), or use 'embedded'");
+    }
+    return WorkloadApiLanyardIdentity.connect(settings);
   }
 
   /** Where callers' bundles come from: {@code lanyard.bundle}, or the identity's own. */

@@ -44,7 +44,7 @@ final class LanyardStatus {
     out.put("spiffeId", identity.spiffeId().toString());
     out.put("trustDomain", settings.trustDomain().name());
     out.put("audience", settings.audience());
-    out.put("identitySource", identity instanceof EmbeddedIdentity ? settings.sourceName()
+    out.put("identitySource", builtIn(identity) ? settings.sourceName()
         : "bean " + identity.getClass().getName());
     out.put("x509Svid", x509Svid());
     if (identity.jwtSvids() instanceof CachingJwtSvidSource) {
@@ -108,7 +108,8 @@ final class LanyardStatus {
 
   private String sourceKind() {
     if (bundles == identity.bundles()) {
-      return identity instanceof EmbeddedIdentity ? "embedded authority" : "identity";
+      return identity instanceof EmbeddedIdentity ? "embedded authority"
+          : builtIn(identity) ? "workload api" : "identity";
     }
     if (bundles instanceof HttpBundleSource) {
       return "http";
@@ -141,5 +142,14 @@ final class LanyardStatus {
     out.put("spiffeId", identity.spiffeId().toString());
     out.put("x509SvidExpiresAt", identity.x509Svids().current().expiresAt().toString());
     return out;
+  }
+
+  /**
+   * Whether {@code identity} is one the starter built (compared by name: naming the Workload API's class would load
+   * it, and the module it needs may be absent).
+   */
+  private static boolean builtIn(LanyardIdentity identity) {
+    return identity instanceof EmbeddedIdentity
+        || "dev.lanyard.spring.WorkloadApiLanyardIdentity".equals(identity.getClass().getName());
   }
 }

@@ -153,7 +153,7 @@ class LanyardAutoConfigurationTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"workload-api", "files"})
+  @CsvSource({"files"})
   void identitySourceWhenNotAvailableYetThenStartFailsNamingTheProperty(String source) {
     web.withPropertyValues("lanyard.identity.source=" + source)
         .run(context -> assertFailure(context, "lanyard.identity.source", "'" + source + "' is not available yet"));
