@@ -51,7 +51,9 @@ final class VerifiedTokenCache {
 
     Entry(VerifiedJwtSvid token, JwtKey key, TrustBundle bundle, long revocationVersion, Instant acceptUntil) {
       this.token = token;
-      this.trustDomain = token.subject().trustDomain();
+      // The bundle's own instance when it names the same trust domain: the hit's lookup then compares by identity.
+      TrustDomain subjectDomain = token.subject().trustDomain();
+      this.trustDomain = bundle.trustDomain().equals(subjectDomain) ? bundle.trustDomain() : subjectDomain;
       this.key = key;
       this.bundle = bundle;
       this.revocationVersion = revocationVersion;
