@@ -113,7 +113,12 @@ final class BundleEndpoint implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket socket = server.accept();
-        threads.execute(() -> handle(socket));
+        try {
+          threads.execute(() -> handle(socket));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          socket.close(); // accepted while closing: refuse it rather than leave the client hanging
+          return;
+        }
       } catch (IOException e) {
         return;
       }
