@@ -22,8 +22,19 @@ final class BundleFetchOptions {
       description = "Deadline of a --bundle URL fetch as a whole: connect, TLS, headers and body (default 10s).")
   Duration bundleTimeout = Duration.ofSeconds(10);
 
-  /** How to fetch the bundle, warning on {@code err}; a timeout that is not positive is a usage error. */
+  @Option(names = "--bundle-max-staleness", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "1h",
+      description = "How long the last good bundle from a --bundle URL may serve while refreshes fail, more than 0 "
+          + "and at most 7d (default 1h). A command fetches the bundle once and uses it at once, so it is never "
+          + "stale; the bound is checked here so that one setting reads the same in the CLI, the filter and the "
+          + "starter.")
+  Duration bundleMaxStaleness = Duration.ofHours(1);
+
+  /**
+   * How to fetch the bundle, warning on {@code err}; a timeout or staleness bound out of range is a usage error
+   * naming the flag.
+   */
   Bundles.Remote remote(PrintWriter err) {
-    return new Bundles.Remote(allowInsecureHttpBundle, bundleTimeout, err);
+    return new Bundles.Remote(allowInsecureHttpBundle, bundleTimeout, bundleMaxStaleness, err);
   }
 }

@@ -30,18 +30,29 @@ final class Bundles {
 
   private Bundles() {}
 
-  /** How a bundle URL may be fetched: whether cleartext http is allowed, the deadline, where warnings go. */
+  /**
+   * How a bundle URL may be fetched: whether cleartext http is allowed, the deadline, the staleness bound, where
+   * warnings go.
+   */
   static final class Remote {
+    /** The largest {@code --bundle-max-staleness}, as in the filter and the starter. */
+    static final Duration MAX_STALENESS = Duration.ofDays(7);
+
     final boolean allowInsecureHttp;
     final Duration timeout;
+    final Duration maxStaleness;
     final PrintWriter err;
 
-    Remote(boolean allowInsecureHttp, Duration timeout, PrintWriter err) {
+    Remote(boolean allowInsecureHttp, Duration timeout, Duration maxStaleness, PrintWriter err) {
       if (timeout.isNegative() || timeout.isZero()) {
         throw new CliException("--bundle-timeout must be more than 0");
       }
+      if (maxStaleness.isNegative() || maxStaleness.isZero() || maxStaleness.compareTo(MAX_STALENESS) > 0) {
+        throw new CliException("--bundle-max-staleness must be more than 0 and at most 7d");
+      }
       this.allowInsecureHttp = allowInsecureHttp;
       this.timeout = timeout;
+      this.maxStaleness = maxStaleness;
       this.err = err;
     }
   }

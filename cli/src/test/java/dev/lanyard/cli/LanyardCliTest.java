@@ -1254,6 +1254,36 @@ class LanyardCliTest {
     }
 
     @Test
+    void verifyWhenBundleMaxStalenessOutOfRangeThenExit2NamingTheFlag() throws IOException {
+      Authority authority = init();
+
+      for (String bad : new String[] {"0s", "8d"}) {
+        usageError(run("jwt", "verify", "--trust-domain", TD, "--bundle", bundleFile(authority).toString(),
+            "--bundle-max-staleness", bad, "--audience", AUDIENCE, "--token", mint(authority)),
+            "--bundle-max-staleness must be more than 0 and at most 7d");
+      }
+    }
+
+    @Test
+    void verifyWhenBundleMaxStalenessNotADurationThenExit2NamingTheFlag() throws IOException {
+      Authority authority = init();
+
+      usageError(run("jwt", "verify", "--trust-domain", TD, "--bundle", bundleFile(authority).toString(),
+          "--bundle-max-staleness", "soon", "--audience", AUDIENCE, "--token", mint(authority)),
+          "--bundle-max-staleness");
+    }
+
+    @Test
+    void verifyWhenBundleMaxStalenessInRangeThenVerified() throws IOException {
+      Authority authority = init();
+
+      Result r = run("jwt", "verify", "--trust-domain", TD, "--bundle", bundleFile(authority).toString(),
+          "--bundle-max-staleness", "30m", "--audience", AUDIENCE, "--token", mint(authority));
+
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
     void verifyWhenBundleTimeoutNotPositiveThenExit2() throws IOException {
       Authority authority = init();
 

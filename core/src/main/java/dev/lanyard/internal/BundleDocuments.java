@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -47,6 +49,27 @@ public final class BundleDocuments {
     }
   }
 
+  /**
+   * A fetched document and how long its response headers say it stays fresh ({@link CacheControl#freshness}).
+   *
+   * @param body the response body, decoded as UTF-8
+   * @param freshness {@code Cache-Control} {@code max-age} less {@code Age}; empty when the headers give none
+   */
+  public record Document(String body, Optional<Duration> freshness) {
+    /** Checks that both are present. */
+    public Document {
+      Objects.requireNonNull(body, "body");
+      Objects.requireNonNull(freshness, "freshness");
+    }
+
+    /** Metadata only: the body's length and the freshness. */
+    @Override
+    public String toString() {
+      return "Document[" + body.length() + " chars, freshness=" + freshness.map(Duration::toString).orElse("none")
+          + "]";
+    }
+  }
+
   /** Whether {@code uri} is cleartext {@code http}. */
   public static boolean isCleartext(URI uri) {
     return uri.getScheme() != null && "http".equals(uri.getScheme().toLowerCase(Locale.ROOT));
@@ -60,6 +83,16 @@ public final class BundleDocuments {
    *     deadline passed)
    */
   public static String fetch(HttpClient client, URI uri, Duration timeout, int maxLength) {
+    return fetchDocument(client, uri, timeout, maxLength).body();
+  }
+
+  /**
+   * Like {@link #fetch}, and also reads how long the response says the document stays fresh.
+   *
+   * @throws FetchException naming the endpoint and what went wrong ({@link FetchException#timedOut()} when the
+   *     deadline passed)
+   */
+  public static Document fetchDocument(HttpClient client, URI uri, Duration timeout, int maxLength) {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET()
         .build();
     CompletableFuture<HttpResponse<byte[]>> exchange =
@@ -90,7 +123,8 @@ public final class BundleDocuments {
     if (response.statusCode() != 200) {
       throw new FetchException("bundle endpoint " + uri + " answered HTTP " + response.statusCode(), null, false);
     }
-    return new String(response.body(), StandardCharsets.UTF_8);
+    return new Document(new String(response.body(), StandardCharsets.UTF_8), CacheControl.freshness(
+        response.headers().allValues("Cache-Control"), response.headers().allValues("Age")));
   }
 
   private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {

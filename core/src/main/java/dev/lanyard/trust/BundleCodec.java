@@ -110,7 +110,7 @@ final class BundleCodec {
       builder.sequence(((Number) sequence).longValue());
     }
     Object hint = document.get("spiffe_refresh_hint");
-    if (hint instanceof Number && isWholeNonNegative((Number) hint) && ((Number) hint).longValue() > 0) {
+    if (hint instanceof Number && isWholeNonNegative((Number) hint)) {
       builder.refreshHint(Duration.ofSeconds(((Number) hint).longValue()));
     }
     builder.addSkipped(skipped);

@@ -11,9 +11,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
@@ -29,35 +33,62 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every fetch — connect, TLS handshake, headers and body — must complete within the timeout (default 5 s); one
  * that does not is cancelled and its connection closed, so an endpoint that stalls cannot hold a thread, block
- * start-up or stop later refreshes.
+ * start-up or stop later refreshes. Responses must be 200 with at most 4 MiB; redirects are not followed. A response
+ * that is not a JWK Set counts as a failed refresh.
  *
- * <p>The first fetch happens when the source is built. If it does not complete within the timeout,
+ * <p><b>First fetch.</b> It happens when the source is built. If it does not complete within the timeout,
  * {@link Builder#build()} throws {@link BundleUnavailableException}. If it completes but fails (an HTTP error, a
  * refused connection, a document that is not a JWK Set), the failure is logged and the source retries; until one
- * succeeds, {@link #bundleFor} throws {@link BundleUnavailableException}. Afterwards the bundle is refreshed in the
- * background, ahead of use, every refresh interval (the bundle's {@code spiffe_refresh_hint} clamped to 30 s .. 1 h,
- * or the configured interval), and early — at most once per 30 s — when a verifier meets an unknown key id. A
- * failed refresh keeps serving the last good bundle (stale-while-error) for at most {@code maxStaleness} after its
- * fetch, retrying with backoff from 1 s; beyond that the source throws {@link BundleUnavailableException} (adapters
- * answer 503). Responses must be 200 with at most 4 MiB; redirects are not followed. A response that is not a JWK
- * Set counts as a failed refresh.
+ * succeeds, {@link #bundleFor} throws {@link BundleUnavailableException}.
  *
- * <p>A fetched bundle whose {@code spiffe_sequence} is lower than that of the bundle held is refused as a rollback
- * (an old bundle would bring back keys that were removed): it counts as a failed refresh, so the stale-while-error
- * bound applies, and is logged at WARN with both numbers. A bundle with the same sequence but different content is
- * accepted (the endpoint is the authority on its content; SPIRE increments the sequence on every change) and logged at
- * WARN; so is a bundle without a sequence after one with (a replayed old bundle would carry its old sequence).
+ * <p><b>Refresh interval.</b> The sooner of the bundle's {@code spiffe_refresh_hint} and the response's
+ * {@code Cache-Control: max-age} (less any {@code Age}), or 5 min when there is neither, or the interval set with
+ * {@link Builder#refreshInterval}. It is clamped to 1 s .. 1 h: an endpoint that says 0 (or a configured 1 ms) must not
+ * turn the source into a fetch loop against it, and an hour bounds how late a rotation is seen. It is also at most half
+ * the staleness bound (at least 1 s), so that an endpoint that is up keeps the bundle fresh. {@code Cache-Control:
+ * no-store} or {@code no-cache} make the header count for nothing (they are instructions to HTTP caches, and many
+ * frameworks send them, with {@code max-age=0}, on every response); the hint decides then.
+ *
+ * <p><b>Refresh-ahead.</b> A daemon thread owned by the source ({@code lanyard-bundle-schedule-<trust domain>},
+ * stopped by {@link #close()}) refreshes the bundle in the background every interval less a random 0..10 % (so that a
+ * fleet started at once does not fetch in step), never sooner than 1 s after the last fetch; verifiers never wait on
+ * the network. Should the schedule fall behind, {@link #bundleFor} starts a background refresh itself once the interval
+ * has passed by the source's clock. Early — at most once per 30 s — a refresh is also started when a verifier meets an
+ * unknown key id ({@link #requestRefresh}); a flood of unknown key ids causes no more fetches than that.
+ *
+ * <p><b>Stale-while-error.</b> A failed refresh keeps serving the last good bundle for at most {@code maxStaleness}
+ * (default 1 h) after its fetch, retrying with backoff from 1 s up to the refresh interval, and logs a WARN with the
+ * reason and the age of the bundle held (never the response body). Beyond the bound, {@link #bundleFor} throws
+ * {@link BundleUnavailableException}: verifiers fail closed, adapters answer 503. The first good fetch after that
+ * recovers the source by itself.
+ *
+ * <p><b>Sequence.</b> A fetched bundle whose {@code spiffe_sequence} is lower than that of the bundle held is refused
+ * as a rollback (an old bundle would bring back keys that were removed): it counts as a failed refresh, so the
+ * stale-while-error bound applies, is logged at WARN with both numbers and is counted ({@link #refusedRollbacks()}).
+ * A bundle with the same sequence but different content is accepted and logged at WARN: SPIRE increments the sequence
+ * on every change, so this is an endpoint that does not (refusing it would stop every rotation such an endpoint
+ * publishes, while a replayed old bundle carries its lower sequence and is refused anyway). So is a bundle without a
+ * sequence after one with.
  *
  * <p>Thread-safe: the current bundle is a volatile field read without locking; at most one background refresh runs at
- * a time (claimed by compare-and-set), and the fetch-state is updated under an internal lock.
+ * a time (claimed by compare-and-set), and the fetch-state and the schedule are updated under an internal lock.
  */
 public final class HttpBundleSource implements BundleSource, AutoCloseable {
+  /** How long the last good bundle is served while refreshes fail, unless {@link Builder#maxStaleness} says. */
+  public static final Duration DEFAULT_MAX_STALENESS = Duration.ofHours(1);
+  /** The shortest refresh interval: a smaller hint, {@code max-age} or configured interval is raised to it. */
+  public static final Duration MIN_REFRESH_INTERVAL = Duration.ofSeconds(1);
+  /** The longest refresh interval: a larger hint or {@code max-age} is lowered to it. */
+  public static final Duration MAX_REFRESH_INTERVAL = Duration.ofHours(1);
+  /** The refresh interval when the endpoint gives neither a refresh hint nor a {@code max-age}. */
+  public static final Duration DEFAULT_REFRESH_INTERVAL = Duration.ofMinutes(5);
+  /** The least time between two refreshes started by unknown key ids. */
+  public static final Duration UNKNOWN_KEY_REFRESH_SPACING = Duration.ofSeconds(30);
+
   private static final Logger LOG = LoggerFactory.getLogger(HttpBundleSource.class);
-  private static final Duration MIN_REFRESH = Duration.ofSeconds(30);
-  private static final Duration MAX_REFRESH = Duration.ofHours(1);
-  private static final Duration FORCED_REFRESH_SPACING = Duration.ofSeconds(30);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration WATCHDOG_GRACE = Duration.ofSeconds(1);
+  private static final double JITTER = 0.1;
 
   private final TrustDomain trustDomain;
   private final URI uri;
@@ -67,6 +98,8 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private final Clock clock;
   private final HttpClient client;
   private final ExecutorService executor;
+  /** Starts the refresh-ahead; never fetches itself (the executor does), so it is never held up by an endpoint. */
+  private final ScheduledThreadPoolExecutor scheduler;
   /**
    * The {@link System#nanoTime()} by which the background refresh in flight must have ended, or null when none is in
    * flight. A refresh past its deadline no longer holds back the next one. Compared by identity.
@@ -78,9 +111,15 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private volatile Optional<TrustBundle> bundleOptional = Optional.empty();
   private volatile @Nullable Instant fetchedAt;
   private volatile Instant nextRefresh;
-  private volatile Instant lastForcedRefresh = Instant.MIN;
+  private final AtomicReference<Instant> lastForcedRefresh = new AtomicReference<>(Instant.MIN);
+  private final AtomicLong refusedRollbacks = new AtomicLong();
   private volatile String lastError = "not fetched yet";
+  /** The refresh interval in force, and why (guarded by {@link #lock} for writes). */
+  private volatile Duration interval;
+  private String intervalReason;
   private Duration retryDelay = FIRST_RETRY;
+  private @Nullable ScheduledFuture<?> scheduled;
+  private boolean closed;
 
   private HttpBundleSource(Builder b) {
     this.trustDomain = b.trustDomain;
@@ -102,21 +141,45 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "lanyard-bundle-schedule-" + b.trustDomain);
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.nextRefresh = clock.instant();
+    if (refreshInterval != null) {
+      this.interval = bounded(refreshInterval);
+      this.intervalReason = "configured " + human(refreshInterval) + limits(refreshInterval, interval);
+    } else {
+      this.interval = bounded(DEFAULT_REFRESH_INTERVAL);
+      this.intervalReason = "default until a bundle is fetched" + limits(DEFAULT_REFRESH_INTERVAL, interval);
+    }
     if (BundleDocuments.isCleartext(uri)) {
       LOG.warn("INSECURE: the trust bundle of {} comes from {} over cleartext http (allowInsecureHttp): anyone on "
           + "the network path can replace the keys that verify callers; use https outside tests", trustDomain, uri);
     }
     Instant started = clock.instant();
     try {
-      install(TrustBundle.parse(trustDomain, fetch()), started);
+      BundleDocuments.Document document = fetch();
+      install(TrustBundle.parse(trustDomain, document.body()), document.freshness(), started);
     } catch (TimedOutException e) {
       executor.shutdownNow();
+      scheduler.shutdownNow();
       throw new BundleUnavailableException("the first fetch of the bundle of " + trustDomain + " failed: "
           + e.getMessage(), e);
     } catch (RuntimeException e) {
       failed(started, e);
     }
+    String reason;
+    synchronized (lock) {
+      reason = intervalReason;
+    }
+    LOG.info("trust bundle of {} from {}: {}; refreshed in the background every {} ({}, less up to 10% jitter, "
+        + "at least {}); the last good bundle is served for at most {} while refreshes fail", trustDomain, uri,
+        fetchedAt != null ? "fetched" : "first fetch failed, retrying", human(interval), reason,
+        human(MIN_REFRESH_INTERVAL), human(maxStaleness));
   }
 
   /**
@@ -167,21 +230,39 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
       return;
     }
     Instant now = clock.instant();
-    if (!now.isBefore(lastForcedRefresh.plus(FORCED_REFRESH_SPACING))) {
-      lastForcedRefresh = now;
+    Instant last = lastForcedRefresh.get();
+    if (now.isBefore(last.plus(UNKNOWN_KEY_REFRESH_SPACING))) {
+      return;
+    }
+    // One caller per window wins; the others, racing on the same flood, see the new instant and stop.
+    if (lastForcedRefresh.compareAndSet(last, now)) {
       refreshInBackground();
     }
   }
 
-  private void refreshInBackground() {
+  /** The scheduled refresh-ahead: starts a background refresh, or tries again soon when none could start. */
+  private void scheduledRefresh() {
+    if (!refreshInBackground()) {
+      synchronized (lock) {
+        scheduleLocked(FIRST_RETRY);
+      }
+    }
+  }
+
+  /**
+   * Starts a refresh on the executor unless one is in flight (which will schedule the next itself).
+   *
+   * @return false when none is in flight and none could be started
+   */
+  private boolean refreshInBackground() {
     Long current = refreshDeadline.get();
     long now = System.nanoTime();
     if (current != null && now - current < 0) {
-      return;
+      return true;
     }
     Long mine = now + watchdogNanos;
     if (!refreshDeadline.compareAndSet(current, mine)) {
-      return;
+      return true;
     }
     if (current != null) {
       LOG.warn("a refresh of the trust bundle of {} from {} overran its deadline; starting another", trustDomain,
@@ -197,7 +278,9 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
       });
     } catch (RejectedExecutionException e) {
       refreshDeadline.compareAndSet(mine, null);
+      return false;
     }
+    return true;
   }
 
   /**
@@ -208,7 +291,8 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   public boolean refresh() {
     Instant started = clock.instant();
     try {
-      return install(TrustBundle.parse(trustDomain, fetch()), started);
+      BundleDocuments.Document document = fetch();
+      return install(TrustBundle.parse(trustDomain, document.body()), document.freshness(), started);
     } catch (RuntimeException e) {
       failed(started, e);
       return false;
@@ -216,20 +300,20 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   }
 
   /** Holds {@code fresh} unless it rolls the sequence back; false (a failed refresh) when it does. */
-  private boolean install(TrustBundle fresh, Instant started) {
+  private boolean install(TrustBundle fresh, Optional<Duration> freshness, Instant started) {
+    String warning = null;
+    String intervalChange = null;
     synchronized (lock) {
       TrustBundle previous = bundle;
       if (previous != null && !previous.equals(fresh)) {
         long held = previous.sequence().orElse(-1);
         long got = fresh.sequence().orElse(-1);
         if (got >= 0 && got < held) {
+          refusedRollbacks.incrementAndGet();
           String problem = "the endpoint sent spiffe_sequence " + got + ", lower than " + held + " of the bundle held; "
               + "refused as a rollback";
-          LOG.warn("refreshing the trust bundle of {} from {} failed: {}", trustDomain, uri, problem);
-          failedLocked(started, problem);
-          return false;
-        }
-        if (got >= 0 && got == held) {
+          warning = failedLocked(started, problem);
+        } else if (got >= 0 && got == held) {
           LOG.warn("the trust bundle of {} from {} changed without a new spiffe_sequence ({}); accepted", trustDomain,
               uri, got);
         } else if (got < 0 && held >= 0) {
@@ -237,40 +321,170 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
               uri, held);
         }
       }
-      if (previous == null || !previous.equals(fresh)) {
-        bundle = fresh;
-        bundleOptional = Optional.of(fresh);
-        for (SkippedKey skipped : fresh.skippedKeys()) {
-          LOG.warn("trust bundle of {} from {}: {}", trustDomain, uri, skipped);
+      if (warning == null) {
+        if (previous == null || !previous.equals(fresh)) {
+          bundle = fresh;
+          bundleOptional = Optional.of(fresh);
+          for (SkippedKey skipped : fresh.skippedKeys()) {
+            LOG.warn("trust bundle of {} from {}: {}", trustDomain, uri, skipped);
+          }
         }
+        boolean first = fetchedAt == null;
+        fetchedAt = started;
+        retryDelay = FIRST_RETRY;
+        lastError = "none";
+        Duration before = interval;
+        String reasonBefore = intervalReason;
+        chooseIntervalLocked(fresh, freshness);
+        if (!first && (!before.equals(interval) || !reasonBefore.equals(intervalReason))) {
+          intervalChange = human(interval) + " (" + intervalReason + ")";
+        }
+        nextRefresh = started.plus(interval);
+        scheduleLocked(jittered(interval));
       }
-      fetchedAt = started;
-      retryDelay = FIRST_RETRY;
-      Duration interval = refreshInterval != null ? refreshInterval
-          : clamp(fresh.refreshHint().orElse(Duration.ofMinutes(5)));
-      nextRefresh = started.plus(interval);
-      lastError = "none";
+    }
+    if (warning != null) {
+      LOG.warn(warning);
+      return false;
+    }
+    if (intervalChange != null) {
+      LOG.info("trust bundle of {} from {}: now refreshed every {}", trustDomain, uri, intervalChange);
     }
     return true;
   }
 
+  /** Sets the refresh interval in force from the fetched bundle's hint and the response's {@code max-age}. */
+  private void chooseIntervalLocked(TrustBundle fresh, Optional<Duration> freshness) {
+    if (refreshInterval != null) {
+      return;
+    }
+    Duration hint = fresh.refreshHint().orElse(null);
+    Duration maxAge = freshness.orElse(null);
+    Duration wanted;
+    String why;
+    if (maxAge != null && (hint == null || maxAge.compareTo(hint) < 0)) {
+      wanted = maxAge;
+      why = "Cache-Control max-age " + human(maxAge)
+          + (hint == null ? "" : ", sooner than spiffe_refresh_hint " + human(hint));
+    } else if (hint != null) {
+      wanted = hint;
+      why = "spiffe_refresh_hint " + human(hint);
+    } else {
+      wanted = DEFAULT_REFRESH_INTERVAL;
+      why = "default: no spiffe_refresh_hint or Cache-Control max-age";
+    }
+    interval = bounded(wanted);
+    intervalReason = why + limits(wanted, interval);
+  }
+
+  /** {@code wanted} within 1 s .. 1 h and at most half the staleness bound (never under 1 s). */
+  private Duration bounded(Duration wanted) {
+    Duration d = wanted.compareTo(MIN_REFRESH_INTERVAL) < 0 ? MIN_REFRESH_INTERVAL
+        : wanted.compareTo(MAX_REFRESH_INTERVAL) > 0 ? MAX_REFRESH_INTERVAL : wanted;
+    Duration half = maxStaleness.dividedBy(2);
+    if (d.compareTo(half) > 0) {
+      d = half.compareTo(MIN_REFRESH_INTERVAL) < 0 ? MIN_REFRESH_INTERVAL : half;
+    }
+    return d;
+  }
+
+  /** Says why {@code used} differs from {@code wanted}, if it does. */
+  private static String limits(Duration wanted, Duration used) {
+    if (used.equals(wanted)) {
+      return "";
+    }
+    if (used.equals(MIN_REFRESH_INTERVAL) && wanted.compareTo(MIN_REFRESH_INTERVAL) < 0) {
+      return ", raised to the " + human(MIN_REFRESH_INTERVAL) + " minimum";
+    }
+    if (used.equals(MAX_REFRESH_INTERVAL)) {
+      return ", lowered to the " + human(MAX_REFRESH_INTERVAL) + " maximum";
+    }
+    return ", lowered to half the staleness bound";
+  }
+
+  /** {@code d} less a random 0..10 %, never under the minimum interval. */
+  private static Duration jittered(Duration d) {
+    long nanos = d.toNanos();
+    long less = (long) (nanos * JITTER * ThreadLocalRandom.current().nextDouble());
+    return Duration.ofNanos(Math.max(nanos - less, MIN_REFRESH_INTERVAL.toNanos()));
+  }
+
+  /** Replaces the scheduled refresh-ahead with one after {@code delay}; nothing once closed. */
+  private void scheduleLocked(Duration delay) {
+    if (closed) {
+      return;
+    }
+    ScheduledFuture<?> previous = scheduled;
+    if (previous != null) {
+      previous.cancel(false);
+    }
+    try {
+      scheduled = scheduler.schedule(this::scheduledRefresh, delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      scheduled = null;
+    }
+  }
+
   private void failed(Instant started, RuntimeException e) {
     String problem = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    String warning;
     synchronized (lock) {
-      failedLocked(started, problem);
+      warning = failedLocked(started, problem);
     }
-    LOG.warn("refreshing the trust bundle of {} from {} failed: {}", trustDomain, uri, problem);
+    LOG.warn(warning);
   }
 
-  private void failedLocked(Instant started, String problem) {
+  /** Records a failed refresh and schedules the retry; returns the WARN to log (outside the lock). */
+  private String failedLocked(Instant started, String problem) {
     lastError = problem;
-    nextRefresh = started.plus(retryDelay);
-    retryDelay = retryDelay.multipliedBy(2).compareTo(MAX_REFRESH) > 0 ? MAX_REFRESH : retryDelay.multipliedBy(2);
+    Duration retry = retryDelay;
+    nextRefresh = started.plus(retry);
+    scheduleLocked(jittered(retry));
+    Duration cap = interval.compareTo(FIRST_RETRY) > 0 ? interval : FIRST_RETRY;
+    retryDelay = retry.multipliedBy(2).compareTo(cap) > 0 ? cap : retry.multipliedBy(2);
+    Instant fetched = fetchedAt;
+    String held;
+    if (fetched == null) {
+      held = "no bundle held yet: verifications that need it fail until a fetch succeeds";
+    } else {
+      Duration age = Duration.between(fetched, started);
+      Duration left = maxStaleness.minus(age);
+      held = left.isNegative() ? "the bundle held was fetched " + human(age) + " ago, beyond the staleness bound of "
+          + human(maxStaleness) + ": verifications that need it fail"
+          : "serving the bundle held, fetched " + human(age) + " ago, for at most " + human(left) + " more";
+    }
+    return "refreshing the trust bundle of " + trustDomain + " from " + uri + " failed: " + problem + "; " + held
+        + "; next attempt in " + human(retry);
   }
 
-  private String fetch() {
+  /** A duration for people: {@code 1h30m}, {@code 2s}, {@code 250ms}. */
+  static String human(Duration d) {
+    if (d.isNegative()) {
+      return "-" + human(d.negated());
+    }
+    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
+      return d.toMillis() + "ms";
+    }
+    long seconds = d.getSeconds();
+    StringBuilder out = new StringBuilder();
+    if (seconds >= 86_400) {
+      out.append(seconds / 86_400).append('d');
+    }
+    if (seconds % 86_400 >= 3600) {
+      out.append(seconds % 86_400 / 3600).append('h');
+    }
+    if (seconds % 3600 >= 60) {
+      out.append(seconds % 3600 / 60).append('m');
+    }
+    if (seconds % 60 != 0) {
+      out.append(seconds % 60).append('s');
+    }
+    return out.toString();
+  }
+
+  private BundleDocuments.Document fetch() {
     try {
-      return BundleDocuments.fetch(client, uri, timeout, TrustBundle.MAX_DOCUMENT_LENGTH);
+      return BundleDocuments.fetchDocument(client, uri, timeout, TrustBundle.MAX_DOCUMENT_LENGTH);
     } catch (BundleDocuments.FetchException e) {
       String message = Objects.requireNonNullElse(e.getMessage(), "bundle fetch failed");
       throw e.timedOut() ? new TimedOutException(message, e) : new BundleUnavailableException(message, e);
@@ -287,18 +501,36 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   }
 
 
-  private static Duration clamp(Duration hint) {
-    return hint.compareTo(MIN_REFRESH) < 0 ? MIN_REFRESH : hint.compareTo(MAX_REFRESH) > 0 ? MAX_REFRESH : hint;
-  }
-
   /** When the current bundle was fetched, if ever. */
   public Optional<Instant> lastFetched() {
     return Optional.ofNullable(fetchedAt);
   }
 
-  /** Stops background refreshes. */
+  /**
+   * The refresh interval in force: from the last fetched bundle's hint or {@code max-age}, or configured, within the
+   * bounds (see the class description).
+   */
+  public Duration refreshInterval() {
+    return interval;
+  }
+
+  /** How many fetched bundles were refused because their {@code spiffe_sequence} was lower than the one held. */
+  public long refusedRollbacks() {
+    return refusedRollbacks.get();
+  }
+
+  /** Stops the refresh-ahead and any refresh in flight; the bundle held is still handed out within its bound. */
   @Override
   public void close() {
+    synchronized (lock) {
+      closed = true;
+      ScheduledFuture<?> pending = scheduled;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+      scheduled = null;
+    }
+    scheduler.shutdownNow();
     executor.shutdownNow();
   }
 
@@ -312,7 +544,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     private final TrustDomain trustDomain;
     private final URI uri;
     private @Nullable Duration refreshInterval;
-    private Duration maxStaleness = Duration.ofHours(1);
+    private Duration maxStaleness = DEFAULT_MAX_STALENESS;
     private Duration timeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
     private @Nullable SSLContext sslContext;
@@ -323,7 +555,10 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
       this.uri = uri;
     }
 
-    /** Fixed refresh interval (default: the bundle's refresh hint, clamped to 30 s .. 1 h; 5 min without one). */
+    /**
+     * A fixed refresh interval, in place of the endpoint's refresh hint and {@code max-age} (default: the sooner of
+     * those, 5 min without either). Raised to 1 s when shorter, and at most half the staleness bound.
+     */
     public Builder refreshInterval(Duration interval) {
       Objects.requireNonNull(interval, "interval");
       if (interval.isNegative() || interval.isZero()) {
@@ -333,7 +568,10 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
       return this;
     }
 
-    /** How long the last good bundle is served while refreshes fail (default 1 h). */
+    /**
+     * How long the last good bundle is served while refreshes fail, counted from its fetch (default
+     * {@link #DEFAULT_MAX_STALENESS}, 1 h); beyond it {@link #bundleFor} throws {@link BundleUnavailableException}.
+     */
     public Builder maxStaleness(Duration maxStaleness) {
       Objects.requireNonNull(maxStaleness, "maxStaleness");
       if (maxStaleness.isNegative()) {

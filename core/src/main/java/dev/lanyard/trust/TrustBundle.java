@@ -85,7 +85,10 @@ public final class TrustBundle {
     return sequence < 0 ? OptionalLong.empty() : OptionalLong.of(sequence);
   }
 
-  /** How often consumers should refresh the bundle ({@code spiffe_refresh_hint}), if present. */
+  /**
+   * How often consumers should refresh the bundle ({@code spiffe_refresh_hint}), if present. Zero (an endpoint's
+   * "as often as you can") is kept as written; consumers clamp it ({@link HttpBundleSource} to at least 1 s).
+   */
   public Optional<Duration> refreshHint() {
     return Optional.ofNullable(refreshHint);
   }
@@ -205,11 +208,11 @@ public final class TrustBundle {
       return this;
     }
 
-    /** Sets the refresh hint (positive). */
+    /** Sets the refresh hint (zero or more; consumers clamp a tiny one). */
     public Builder refreshHint(Duration refreshHint) {
       Objects.requireNonNull(refreshHint, "refreshHint");
-      if (refreshHint.isNegative() || refreshHint.isZero()) {
-        throw new IllegalArgumentException("refresh hint must be positive");
+      if (refreshHint.isNegative()) {
+        throw new IllegalArgumentException("refresh hint must not be negative");
       }
       this.refreshHint = refreshHint;
       return this;

@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 
 /**
- * A bundle endpoint on a raw loopback socket (TLS or cleartext) whose behaviour a test switches: serve a document, or
- * send the status line, headers with a Content-Length and a few bytes of body, then stall until the client gives up.
+ * A bundle endpoint on a raw loopback socket (TLS or cleartext) whose behaviour a test switches: serve a document (with
+ * extra headers, or its body dribbled out slowly), or send the status line, headers with a Content-Length and a few
+ * bytes of body, then stall until the client gives up. It counts requests, so a test can see how often a source
+ * fetched.
  * It counts the stalled connections the client closed, so a test can see that a hung fetch was really abandoned.
  */
 final class BundleEndpoint implements AutoCloseable {
@@ -33,6 +35,8 @@ final class BundleEndpoint implements AutoCloseable {
   private final AtomicReference<String> document = new AtomicReference<>();
   private final AtomicInteger status = new AtomicInteger(200);
   private volatile boolean stalling;
+  private volatile String extraHeaders = "";
+  private volatile long bodyMillis;
   private volatile CountDownLatch abandoned = new CountDownLatch(1);
   private final AtomicInteger requests = new AtomicInteger();
   private final String scheme;
@@ -66,6 +70,22 @@ final class BundleEndpoint implements AutoCloseable {
     return this;
   }
 
+  /** Adds these header lines (each ending in CRLF) to every 200 answer from now on. */
+  BundleEndpoint headers(String... lines) {
+    StringBuilder sb = new StringBuilder();
+    for (String line : lines) {
+      sb.append(line).append("\r\n");
+    }
+    extraHeaders = sb.toString();
+    return this;
+  }
+
+  /** Sends the body of every 200 answer in ten pieces spread over {@code total}, from now on (0: all at once). */
+  BundleEndpoint bodyTakes(java.time.Duration total) {
+    bodyMillis = total.toMillis();
+    return this;
+  }
+
   /** Answers {@code code} with a short body from now on. */
   BundleEndpoint fail(int code) {
     status.set(code);
@@ -93,7 +113,12 @@ final class BundleEndpoint implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket socket = server.accept();
-        threads.execute(() -> handle(socket));
+        try {
+          threads.execute(() -> handle(socket));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          socket.close(); // accepted while closing: refuse it rather than leave the client hanging
+          return;
+        }
       } catch (IOException e) {
         return;
       }
@@ -127,8 +152,23 @@ final class BundleEndpoint implements AutoCloseable {
       int code = status.get();
       byte[] body = (code == 200 ? document.get() : "down").getBytes(StandardCharsets.UTF_8);
       out.write(("HTTP/1.1 " + code + " X\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
-          + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
+          + body.length + "\r\n" + (code == 200 ? extraHeaders : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      long millis = code == 200 ? bodyMillis : 0;
+      if (millis == 0) {
+        out.write(body);
+      } else {
+        int piece = (body.length + 9) / 10;
+        for (int off = 0; off < body.length; off += piece) {
+          out.write(body, off, Math.min(piece, body.length - off));
+          out.flush();
+          try {
+            Thread.sleep(millis / 10); // the endpoint's own slowness, not the test's timing
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
       out.flush();
     } catch (IOException e) {
       // the client went away

@@ -598,8 +598,11 @@ class TrustBundleTest {
   }
 
   @Test
-  void parseWhenRefreshHintZeroThenIgnored() {
-    assertThat(TrustBundle.parse(TD, "{\"keys\":[],\"spiffe_refresh_hint\":0}").refreshHint()).isEmpty();
+  void parseWhenRefreshHintZeroThenKeptForTheConsumerToClamp() {
+    TrustBundle bundle = TrustBundle.parse(TD, "{\"keys\":[],\"spiffe_refresh_hint\":0}");
+
+    assertThat(bundle.refreshHint()).contains(Duration.ZERO);
+    assertThat(TrustBundle.parse(TD, bundle.toJson())).isEqualTo(bundle);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The inbound settings shared by the servlet filter's init-params and the Spring starter's {@code lanyard.*}
- * properties: trust domain (also the realm of challenges), audience, bundle location and its cleartext-http opt-in,
- * token lifetime cap, clock skew, and the unnormalised-path relaxation. Each default and each bound is defined here
+ * properties: trust domain (also the realm of challenges), audience, bundle location, its cleartext-http opt-in and
+ * the staleness bound of a bundle fetched from a URL, token lifetime cap, clock skew, and the unnormalised-path
+ * relaxation. Each default and each bound is defined here
  * once; each adapter maps its own names onto a {@link Builder} and turns an {@link InvalidSettingException} into its
  * own error naming the init-param or property.
  *
@@ -32,6 +33,10 @@ public final class InboundSettings {
   public static final Duration DEFAULT_CLOCK_SKEW = JwtSvidVerifier.Builder.DEFAULT_CLOCK_SKEW;
   /** The largest allowed clock skew. */
   public static final Duration MAX_CLOCK_SKEW = JwtSvidVerifier.Builder.MAX_CLOCK_SKEW;
+  /** The default staleness bound of a bundle fetched from a URL: 1 h. */
+  public static final Duration DEFAULT_BUNDLE_MAX_STALENESS = HttpBundleSource.DEFAULT_MAX_STALENESS;
+  /** The largest staleness bound of a bundle fetched from a URL: 7 days. */
+  public static final Duration MAX_BUNDLE_MAX_STALENESS = Duration.ofDays(7);
 
   /** The settings, as named in errors. Each adapter has its own name for each (init-param, property). */
   public enum Setting {
@@ -41,7 +46,8 @@ public final class InboundSettings {
     ALLOW_INSECURE_HTTP_BUNDLE("insecure http bundle"),
     MAX_TOKEN_LIFETIME("maximum token lifetime"),
     CLOCK_SKEW("clock skew"),
-    ALLOW_UNNORMALIZED_PATHS("unnormalized paths");
+    ALLOW_UNNORMALIZED_PATHS("unnormalized paths"),
+    BUNDLE_MAX_STALENESS("bundle max staleness");
 
     private final String description;
 
@@ -95,6 +101,7 @@ public final class InboundSettings {
   private final Duration maxTokenLifetime;
   private final Duration clockSkew;
   private final boolean allowUnnormalizedPaths;
+  private final Duration bundleMaxStaleness;
 
   private InboundSettings(Builder b) {
     this.trustDomain = Objects.requireNonNull(b.trustDomain);
@@ -104,6 +111,7 @@ public final class InboundSettings {
     this.maxTokenLifetime = b.maxTokenLifetime == null ? DEFAULT_MAX_TOKEN_LIFETIME : b.maxTokenLifetime;
     this.clockSkew = b.clockSkew == null ? DEFAULT_CLOCK_SKEW : b.clockSkew;
     this.allowUnnormalizedPaths = b.allowUnnormalizedPaths;
+    this.bundleMaxStaleness = b.bundleMaxStaleness == null ? DEFAULT_BUNDLE_MAX_STALENESS : b.bundleMaxStaleness;
   }
 
   /** A builder: trust domain and audience are required, everything else has its default. */
@@ -141,6 +149,14 @@ public final class InboundSettings {
     return allowInsecureHttpBundle;
   }
 
+  /**
+   * How long the last good bundle fetched from a URL is served while refreshes fail; beyond it requests that need
+   * the bundle get 503.
+   */
+  public Duration bundleMaxStaleness() {
+    return bundleMaxStaleness;
+  }
+
   /** The longest token lifetime accepted. */
   public Duration maxTokenLifetime() {
     return maxTokenLifetime;
@@ -157,8 +173,8 @@ public final class InboundSettings {
   }
 
   /**
-   * The bundle source of an http(s) bundle location, with the insecure opt-in when set; the first fetch completes
-   * before it returns.
+   * The bundle source of an http(s) bundle location, with the staleness bound and the insecure opt-in when set; the
+   * first fetch completes before it returns.
    *
    * @throws IllegalStateException when the bundle location is not an http(s) URL
    * @throws IllegalArgumentException when the URL is not usable
@@ -168,7 +184,8 @@ public final class InboundSettings {
     if (bundle == null || !isHttp(bundle)) {
       throw new IllegalStateException("the bundle is not an http(s) URL");
     }
-    HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle));
+    HttpBundleSource.Builder builder = HttpBundleSource.newBuilder(trustDomain, URI.create(bundle))
+        .maxStaleness(bundleMaxStaleness);
     if (allowInsecureHttpBundle) {
       builder.allowInsecureHttp();
     }
@@ -192,7 +209,8 @@ public final class InboundSettings {
   public String toString() {
     return "InboundSettings[trustDomain=" + trustDomain + ", audience=" + audience + ", bundle=" + bundle
         + ", allowInsecureHttpBundle=" + allowInsecureHttpBundle + ", maxTokenLifetime=" + maxTokenLifetime
-        + ", clockSkew=" + clockSkew + ", allowUnnormalizedPaths=" + allowUnnormalizedPaths + "]";
+        + ", clockSkew=" + clockSkew + ", allowUnnormalizedPaths=" + allowUnnormalizedPaths
+        + ", bundleMaxStaleness=" + bundleMaxStaleness + "]";
   }
 
   /**
@@ -221,6 +239,19 @@ public final class InboundSettings {
     return value;
   }
 
+  /**
+   * Checks a staleness bound: more than 0, at most {@link #MAX_BUNDLE_MAX_STALENESS}.
+   *
+   * @throws InvalidSettingException when out of range
+   */
+  static Duration checkBundleMaxStaleness(Duration value) {
+    Objects.requireNonNull(value, "bundleMaxStaleness");
+    if (value.isNegative() || value.isZero() || value.compareTo(MAX_BUNDLE_MAX_STALENESS) > 0) {
+      throw new InvalidSettingException(Setting.BUNDLE_MAX_STALENESS, "must be more than 0 and at most 7d", null);
+    }
+    return value;
+  }
+
   private static boolean isHttp(String value) {
     String lower = value.toLowerCase(Locale.ROOT);
     return lower.startsWith("https://") || lower.startsWith("http://");
@@ -243,6 +274,7 @@ public final class InboundSettings {
     private @Nullable Duration maxTokenLifetime;
     private @Nullable Duration clockSkew;
     private boolean allowUnnormalizedPaths;
+    private @Nullable Duration bundleMaxStaleness;
 
     private Builder() {}
 
@@ -317,6 +349,19 @@ public final class InboundSettings {
     public Builder clockSkew(Duration clockSkew) {
       unset(this.clockSkew, Setting.CLOCK_SKEW);
       this.clockSkew = checkClockSkew(clockSkew);
+      return this;
+    }
+
+    /**
+     * How long the last good bundle fetched from a URL is served while refreshes fail (default
+     * {@link #DEFAULT_BUNDLE_MAX_STALENESS}). Applies to every bundle fetched from a URL; a bundle file never goes
+     * stale.
+     *
+     * @throws InvalidSettingException unless more than 0 and at most {@link #MAX_BUNDLE_MAX_STALENESS}
+     */
+    public Builder bundleMaxStaleness(Duration bundleMaxStaleness) {
+      unset(this.bundleMaxStaleness, Setting.BUNDLE_MAX_STALENESS);
+      this.bundleMaxStaleness = checkBundleMaxStaleness(bundleMaxStaleness);
       return this;
     }
 

@@ -81,6 +81,10 @@ final class InitParams {
       if (flag(config, LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE)) {
         builder.allowInsecureHttpBundle();
       }
+      Duration staleness = duration(config, LanyardFilter.BUNDLE_MAX_STALENESS);
+      if (staleness != null) {
+        builder.bundleMaxStaleness(staleness);
+      }
       if (flag(config, LanyardFilter.ALLOW_UNNORMALIZED_PATHS)) {
         builder.allowUnnormalizedPaths();
       }
@@ -107,6 +111,8 @@ final class InitParams {
         return LanyardFilter.CLOCK_SKEW;
       case ALLOW_UNNORMALIZED_PATHS:
         return LanyardFilter.ALLOW_UNNORMALIZED_PATHS;
+      case BUNDLE_MAX_STALENESS:
+        return LanyardFilter.BUNDLE_MAX_STALENESS;
       default:
         throw new AssertionError(setting);
     }

@@ -63,7 +63,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Init-params (for {@code web.xml}): {@code trust-domain} (required), {@code audience} (required), {@code bundle}
  * (a SPIFFE bundle file, re-read when it changes, or an https URL, refreshed; the filter does not start when the first
- * fetch does not complete within 5 s), {@code policy} (a policy file, re-read when it changes; a broken new version
+ * fetch does not complete within 5 s), {@value #BUNDLE_MAX_STALENESS} (how long the last good bundle from a URL is
+ * served while refreshes fail, default 1h, at most 7d), {@code policy} (a policy file, re-read when it changes; a broken new version
  * keeps the old policy and logs an error), {@code max-token-lifetime} (default 1h, at most 24h), {@code clock-skew}
  * (default 30s, at most 5m), {@value #ALLOW_INSECURE_HTTP_BUNDLE} (INSECURE, default false: {@code true} accepts a
  * cleartext {@code http://} bundle URL, for tests only, with a WARN at start) and {@value #ALLOW_UNNORMALIZED_PATHS}
@@ -94,6 +95,11 @@ public final class LanyardFilter implements Filter {
    * https). Anyone on the network path could replace the bundle; for tests only.
    */
   public static final String ALLOW_INSECURE_HTTP_BUNDLE = "allow-insecure-http-bundle";
+  /**
+   * Init-param: how long the last good bundle fetched from a URL is served while refreshes fail, e.g. {@code 30m}
+   * (default 1h, at most 7d); beyond it requests that need the bundle get 503.
+   */
+  public static final String BUNDLE_MAX_STALENESS = "bundle-max-staleness";
 
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 

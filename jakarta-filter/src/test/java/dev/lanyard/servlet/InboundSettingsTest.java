@@ -52,6 +52,23 @@ class InboundSettingsTest {
   }
 
   @Test
+  void bundleMaxStalenessWhenUnsetThenOneHourAndWhenAtTheBoundsThenAcceptedAndJustOutsideThenRefused() {
+    assertThat(minimal().build().bundleMaxStaleness()).isEqualTo(Duration.ofHours(1));
+    assertThat(minimal().bundleMaxStaleness(Duration.ofDays(7)).build().bundleMaxStaleness())
+        .isEqualTo(Duration.ofDays(7));
+    assertThat(minimal().bundleMaxStaleness(Duration.ofSeconds(1)).build().bundleMaxStaleness())
+        .isEqualTo(Duration.ofSeconds(1));
+    for (Duration refused : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1), Duration.ofDays(7).plusNanos(1)}) {
+      assertThatThrownBy(() -> minimal().bundleMaxStaleness(refused))
+          .isInstanceOfSatisfying(InvalidSettingException.class,
+              e -> assertThat(e.setting()).isEqualTo(Setting.BUNDLE_MAX_STALENESS))
+          .hasMessage("bundle max staleness must be more than 0 and at most 7d");
+    }
+    assertThatThrownBy(() -> minimal().bundleMaxStaleness(Duration.ofMinutes(5))
+        .bundleMaxStaleness(Duration.ofMinutes(6))).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
   void clockSkewWhenAtTheBoundsThenAcceptedAndJustOutsideThenRefusedNamingTheSetting() {
     assertThat(minimal().clockSkew(Duration.ZERO).build().clockSkew()).isEqualTo(Duration.ZERO);
     assertThat(minimal().clockSkew(Duration.ofMinutes(5)).build().clockSkew()).isEqualTo(Duration.ofMinutes(5));

@@ -93,6 +93,34 @@ class InitParamsTest {
   }
 
   @Test
+  void settingsWhenBundleMaxStalenessSetThenMapped() throws Exception {
+    params.put(LanyardFilter.BUNDLE_MAX_STALENESS, " 5m ");
+
+    assertThat(InitParams.settings(config()).bundleMaxStaleness()).isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void settingsWhenBundleMaxStalenessUnsetThenOneHour() throws Exception {
+    assertThat(InitParams.settings(config()).bundleMaxStaleness()).isEqualTo(Duration.ofHours(1));
+  }
+
+  @Test
+  void settingsWhenBundleMaxStalenessOutOfRangeThenErrorNamesTheInitParam() {
+    params.put(LanyardFilter.BUNDLE_MAX_STALENESS, "8d");
+
+    assertThatThrownBy(() -> InitParams.settings(config()))
+        .hasMessage("init-param 'bundle-max-staleness': must be more than 0 and at most 7d");
+  }
+
+  @Test
+  void settingsWhenBundleMaxStalenessNotADurationThenErrorNamesTheInitParam() {
+    params.put(LanyardFilter.BUNDLE_MAX_STALENESS, "soon");
+
+    assertThatThrownBy(() -> InitParams.settings(config()))
+        .hasMessageStartingWith("init-param 'bundle-max-staleness': 'soon' is not a duration");
+  }
+
+  @Test
   void settingsWhenRequiredParamBlankThenErrorNamesIt() {
     params.put(LanyardFilter.AUDIENCE, " ");
 

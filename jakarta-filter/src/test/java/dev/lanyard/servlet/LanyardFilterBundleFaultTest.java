@@ -2,6 +2,7 @@ package dev.lanyard.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.lanyard.audit.AuditEvent;
@@ -10,9 +11,11 @@ import dev.lanyard.credentials.RotatingX509SvidSource;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
 import dev.lanyard.testing.MutableClock;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.HttpBundleSource;
+import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.X509SvidVerifier;
 import java.io.OutputStream;
@@ -21,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (not JSON, HTTP 500, a body over the size limit, deeply nested JSON, JSON that is no JWK Set). Within the staleness
  * bound every request still succeeds from the last good bundle; beyond it every request gets 503 (never 401 or 500);
  * when the endpoint serves a good bundle again the filter recovers by itself. The source runs on a clock the test
- * moves forward, so minutes of staleness take milliseconds.
+ * moves forward, so minutes of staleness take milliseconds. A second test configures the filter only by init-params
+ * (as {@code web.xml} does), with {@code bundle-max-staleness} and a bundle whose refresh hint is 1 s, in real time.
  */
 class LanyardFilterBundleFaultTest {
   static final TrustDomain TD = TrustDomain.of("example.org");
@@ -324,6 +329,95 @@ class LanyardFilterBundleFaultTest {
       }
     } finally {
       endpointSvid.close();
+    }
+  }
+
+  /** A cleartext bundle endpoint on {@code port} (0: any) serving {@code bundleJson}, counting fetches. */
+  static HttpServer plainEndpoint(int port, String bundleJson, AtomicInteger fetches, ExecutorService executor)
+      throws java.io.IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    server.setExecutor(executor);
+    server.createContext("/bundle", exchange -> {
+      fetches.incrementAndGet();
+      byte[] body = bundleJson.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      } finally {
+        exchange.close();
+      }
+    });
+    server.start();
+    return server;
+  }
+
+  @Test
+  @Timeout(90)
+  void initParamBundleMaxStalenessWhenEndpointGoesDownThenServedWithinTheBound503BeyondAndRecoversByItself(
+      @TempDir Path dir) throws Exception {
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).build();
+    String bundleJson = TrustBundle.newBuilder(TD).addJwtKeys(authority.bundle().jwtKeys()).sequence(1)
+        .refreshHint(Duration.ofSeconds(1)).build().toJson();
+    Path policy = Files.writeString(dir.resolve("policy.txt"), "GET /whoami any\n");
+    AtomicInteger fetches = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(2);
+    HttpServer endpoint = plainEndpoint(0, bundleJson, fetches, executor);
+    int port = endpoint.getAddress().getPort();
+    HttpClient http = LanyardFilterFaultTest.plainClient();
+    String token = authority.mintJwtSvid(ORDERS, AUDIENCE).token();
+    List<Integer> statuses = new ArrayList<>();
+    try (TomcatServer server = TomcatServer.newBuilder(dir.resolve("tomcat"))
+        .initParam(LanyardFilter.TRUST_DOMAIN, TD.name())
+        .initParam(LanyardFilter.AUDIENCE, AUDIENCE)
+        .initParam(LanyardFilter.BUNDLE, "http://127.0.0.1:" + port + "/bundle")
+        .initParam(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE, "true")
+        .initParam(LanyardFilter.BUNDLE_MAX_STALENESS, "4s")
+        .initParam(LanyardFilter.POLICY, policy.toString())
+        .start()) {
+      assertThat(server.contextAvailable()).as(server.startupErrors()).isTrue();
+      assertThat(LanyardFilterFaultTest.get(http, server, token).statusCode()).isEqualTo(200);
+      Await.until("refresh-ahead at the 1s hint", () -> fetches.get() >= 2, WAIT);
+
+      // Down: the last good bundle serves for at most 4 s after its fetch (at most ~1 s before the stop), then 503.
+      endpoint.stop(0);
+      long down = System.nanoTime();
+      String[] unavailable = new String[1];
+      Await.until("503 once the bundle is beyond its bound", () -> {
+        try {
+          HttpResponse<String> response = LanyardFilterFaultTest.get(http, server, token);
+          statuses.add(response.statusCode());
+          if (response.statusCode() == 503) {
+            unavailable[0] = response.body();
+            return true;
+          }
+          return false;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, WAIT);
+      Duration untilUnavailable = Duration.ofNanos(System.nanoTime() - down);
+      assertThat(untilUnavailable).as("the bound is honoured").isGreaterThanOrEqualTo(Duration.ofMillis(1500))
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(statuses.subList(0, statuses.size() - 1)).as("within the bound").containsOnly(200);
+      assertThat(unavailable[0]).isEqualTo(UNAVAILABLE_BODY);
+
+      // Back: the source's own retries (backing off to at most the 1 s interval) recover the filter.
+      endpoint = plainEndpoint(port, bundleJson, fetches, executor);
+      long back = System.nanoTime();
+      Await.until("200 again", () -> {
+        try {
+          int status = LanyardFilterFaultTest.get(http, server, token).statusCode();
+          statuses.add(status);
+          return status == 200;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, WAIT);
+      assertThat(Duration.ofNanos(System.nanoTime() - back)).isLessThan(Duration.ofSeconds(5));
+      assertThat(statuses).as("never a 401 or a 500: an outage is not the caller's fault").containsOnly(200, 503);
+    } finally {
+      endpoint.stop(0);
+      executor.shutdownNow();
     }
   }
 }

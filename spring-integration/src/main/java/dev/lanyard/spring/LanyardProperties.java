@@ -45,6 +45,12 @@ public class LanyardProperties {
    */
   private boolean allowInsecureHttpBundle;
 
+  /**
+   * How long the last good bundle fetched from an https {@code lanyard.bundle} URL is served while refreshes fail
+   * (default 1h; more than 0, at most 7d). Beyond it, requests that need the bundle get 503 until a refresh succeeds.
+   */
+  private @Nullable Duration bundleMaxStaleness;
+
   /** The longest lifetime of an inbound token that is accepted (default 1h; more than 0, at most 24h). */
   private Duration maxTokenLifetime = InboundSettings.DEFAULT_MAX_TOKEN_LIFETIME;
 
@@ -120,6 +126,14 @@ public class LanyardProperties {
 
   public void setAllowInsecureHttpBundle(boolean allowInsecureHttpBundle) {
     this.allowInsecureHttpBundle = allowInsecureHttpBundle;
+  }
+
+  public @Nullable Duration getBundleMaxStaleness() {
+    return bundleMaxStaleness;
+  }
+
+  public void setBundleMaxStaleness(@Nullable Duration bundleMaxStaleness) {
+    this.bundleMaxStaleness = bundleMaxStaleness;
   }
 
   public Duration getMaxTokenLifetime() {

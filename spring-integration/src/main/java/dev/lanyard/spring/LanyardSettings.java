@@ -37,6 +37,7 @@ final class LanyardSettings {
   static final String AUDIENCE = "lanyard.audience";
   static final String BUNDLE = "lanyard.bundle";
   static final String ALLOW_INSECURE_HTTP_BUNDLE = "lanyard.allow-insecure-http-bundle";
+  static final String BUNDLE_MAX_STALENESS = "lanyard.bundle-max-staleness";
   static final String MAX_TOKEN_LIFETIME = "lanyard.max-token-lifetime";
   static final String CLOCK_SKEW = "lanyard.clock-skew";
   static final String ALLOW_UNNORMALIZED_PATHS = "lanyard.allow-unnormalized-paths";
@@ -191,6 +192,8 @@ final class LanyardSettings {
         return CLOCK_SKEW;
       case ALLOW_UNNORMALIZED_PATHS:
         return ALLOW_UNNORMALIZED_PATHS;
+      case BUNDLE_MAX_STALENESS:
+        return BUNDLE_MAX_STALENESS;
       default:
         throw new AssertionError(setting);
     }
@@ -254,6 +257,14 @@ final class LanyardSettings {
       }
     } catch (InvalidSettingException e) {
       throw invalid(e, p.getClockSkew());
+    }
+    Duration staleness = p.getBundleMaxStaleness();
+    try {
+      if (staleness != null) {
+        builder.bundleMaxStaleness(staleness);
+      }
+    } catch (InvalidSettingException e) {
+      throw invalid(e, staleness);
     }
     if (p.isAllowUnnormalizedPaths()) {
       builder.allowUnnormalizedPaths();

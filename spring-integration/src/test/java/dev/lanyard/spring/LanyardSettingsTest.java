@@ -52,6 +52,28 @@ class LanyardSettingsTest {
   }
 
   @Test
+  void ofWhenBundleMaxStalenessSetThenMappedAndUnsetThenOneHour() {
+    LanyardProperties p = properties();
+    assertThat(LanyardSettings.of(p, new DefaultResourceLoader()).inbound().bundleMaxStaleness())
+        .isEqualTo(Duration.ofHours(1));
+    p.setBundleMaxStaleness(Duration.ofMinutes(5));
+
+    assertThat(LanyardSettings.of(p, new DefaultResourceLoader()).inbound().bundleMaxStaleness())
+        .isEqualTo(Duration.ofMinutes(5));
+  }
+
+  @Test
+  void ofWhenBundleMaxStalenessOutOfRangeThenPropertyErrorNamesIt() {
+    LanyardProperties p = properties();
+    p.setBundleMaxStaleness(Duration.ofDays(8));
+
+    assertThatThrownBy(() -> LanyardSettings.of(p, new DefaultResourceLoader()))
+        .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class,
+            e -> assertThat(e.getName()).isEqualTo("lanyard.bundle-max-staleness"))
+        .hasMessageContaining("more than 0 and at most 7d");
+  }
+
+  @Test
   void ofWhenCleartextBundleThenPropertyErrorNamesBundleValueAndTheOptInProperty() {
     LanyardProperties p = properties();
     p.setBundle(" http://bundles.example.org/b.json ");
