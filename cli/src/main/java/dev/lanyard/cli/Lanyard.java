@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lanyard", mixinStandardHelpOptions = true, versionProvider = Lanyard.Version.class,
     description = "Workload identity for microservices: SPIFFE authorities, JWT-SVIDs, X.509-SVIDs, bundles.",
-    subcommands = {AuthorityCommand.class, JwtCommand.class, X509Command.class})
+    subcommands = {AuthorityCommand.class, JwtCommand.class, X509Command.class, GovernanceCommands.Graph.class, GovernanceCommands.PolicyCommand.class, GovernanceCommands.InventoryCommand.class})
 public final class Lanyard implements Runnable {
   /** Exit code of a rejected credential. */
   static final int REJECTED = 1;

@@ -49,15 +49,17 @@ public final class Policy {
 
   private final Node root;
   private final int ruleCount;
+  private final List<PolicyRule> rules;
 
-  private Policy(Node root, int ruleCount) {
+  private Policy(Node root, List<PolicyRule> rules) {
     this.root = root;
-    this.ruleCount = ruleCount;
+    this.ruleCount = rules.size();
+    this.rules = List.copyOf(rules);
   }
 
   /** A policy with no rules: every request is denied. */
   public static Policy empty() {
-    return new Policy(new Node(null), 0);
+    return new Policy(new Node(null), List.of());
   }
 
   /**
@@ -110,6 +112,11 @@ public final class Policy {
   /** How many rules the policy holds. */
   public int ruleCount() {
     return ruleCount;
+  }
+
+  /** The rules in the order they were written (for review tools; deciding uses the index). */
+  public List<PolicyRule> rules() {
+    return rules;
   }
 
   /**
@@ -428,7 +435,7 @@ public final class Policy {
   /** Parses lines into the index. */
   private static final class Builder {
     private final Node root = new Node(null);
-    private int count;
+    private final List<PolicyRule> rules = new ArrayList<>();
 
     void addLine(String raw, String source, int line) {
       List<String> columns = new ArrayList<>(4);
@@ -500,7 +507,7 @@ public final class Policy {
       PolicyRule rule = new PolicyRule(source, line, methods, path, segments, publicAccess, any, Set.copyOf(callers),
           Set.copyOf(trustDomains), scopes);
       index(new PolicyMatch.Candidate(rule));
-      count++;
+      rules.add(rule);
     }
 
     private void index(PolicyMatch.Candidate rule) {
@@ -588,7 +595,7 @@ public final class Policy {
 
     Policy build() {
       root.freeze();
-      return new Policy(root, count);
+      return new Policy(root, rules);
     }
   }
 }

@@ -40,6 +40,14 @@ public final class PolicyMatch {
     this.publicDecision = publicRule == null ? null : Decision.of(Decision.Outcome.PUBLIC, publicRule);
   }
 
+  /**
+   * True when no rule matches the request's method and path: a caller is denied because nothing covers the request
+   * (probing), not because the rules that cover it leave the caller out.
+   */
+  public boolean isEmpty() {
+    return candidates.length == 0;
+  }
+
   /** True when a {@code public} rule matches: the request needs no credential. */
   public boolean isPublic() {
     return publicDecision != null;

@@ -70,6 +70,21 @@ public final class PolicyRule {
     return scopes;
   }
 
+  /** True for a rule naming {@code any}: every verified caller (scopes aside). */
+  public boolean allowsAnyCaller() {
+    return anyCaller;
+  }
+
+  /** The exact SPIFFE IDs the rule names as callers. */
+  public Set<SpiffeId> callers() {
+    return callers;
+  }
+
+  /** The trust domains the rule names as {@code spiffe://<td>/*}: any workload of each. */
+  public Set<TrustDomain> callerTrustDomains() {
+    return callerTrustDomains;
+  }
+
   /** True when this rule lets {@code caller} in (scopes aside). */
   public boolean allowsCaller(SpiffeId caller) {
     return anyCaller || callers.contains(caller) || callerTrustDomains.contains(caller.trustDomain());
