@@ -30,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code lanyard authority}: create and operate an embedded authority kept in a directory. */
 @Command(name = "authority", mixinStandardHelpOptions = true,
     description = "Create and operate an embedded authority kept in a directory.",
-    subcommands = {AuthorityCommand.Init.class, AuthorityCommand.Bundle.class, AuthorityCommand.Rotate.class})
+    subcommands = {AuthorityCommand.Init.class, AuthorityCommand.Bundle.class, AuthorityCommand.Rotate.class,
+        ServeCommand.class})
 final class AuthorityCommand implements Runnable {
   /** Largest upstream key or certificate file read. */
   static final int MAX_UPSTREAM_FILE = 1024 * 1024;
@@ -41,7 +42,7 @@ final class AuthorityCommand implements Runnable {
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "a subcommand is required: init, bundle or rotate");
+        "a subcommand is required: init, bundle, rotate or serve");
   }
 
   static Map<String, Object> describe(AuthorityKey key) {

@@ -2,6 +2,7 @@ package dev.lanyard.spring;
 
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.servlet.BundleEndpointServlet;
 import dev.lanyard.servlet.LanyardFilter;
 import dev.lanyard.trust.BundleSource;
 import jakarta.servlet.Filter;
@@ -25,6 +26,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.restclient.RestTemplateCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
@@ -61,6 +63,8 @@ import org.springframework.web.client.RestTemplate;
  *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
  *       SVID rotates.</li>
  *   <li>Operations: the {@code lanyard} actuator endpoint and health indicator.</li>
+ *   <li>Serving trust ({@code lanyard.bundle-endpoint.enabled=true}): the identity's trust bundle, OIDC discovery and
+ *       JWKS at public paths.</li>
  * </ul>
  *
  * <p>Thread-safe: bean factory methods, called by Spring while the context starts; the beans they make are
@@ -90,6 +94,12 @@ public final class LanyardAutoConfiguration {
       ResourceLoader resourceLoader) {
     settings.checkIdentity(identity);
     return LanyardSources.bundleSource(settings, identity, resourceLoader);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  BundleEndpointSettings lanyardBundleEndpointSettings(LanyardProperties properties) {
+    return BundleEndpointSettings.of(properties.getBundleEndpoint());
   }
 
   @Bean
@@ -168,9 +178,9 @@ public final class LanyardAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LanyardInbound lanyardInbound(LanyardSettings settings, BundleSource bundles, LanyardIdentity identity,
-        AuditCounters counters, ObjectProvider<AuditSink> sinks) {
+        AuditCounters counters, ObjectProvider<AuditSink> sinks, BundleEndpointSettings endpoint) {
       AuditSink audit = sinks.getIfUnique(AuditSink::slf4j).andThen(counters.sink());
-      return LanyardInbound.create(settings, bundles, identity, audit);
+      return LanyardInbound.create(settings, bundles, identity, audit, endpoint.publicPaths());
     }
 
     /** Without Spring Security: the servlet filter for every request. */
@@ -179,8 +189,8 @@ public final class LanyardAutoConfiguration {
     static class FilterRegistrationConfiguration {
       @Bean
       @ConditionalOnMissingBean(name = "lanyardFilterRegistration")
-      FilterRegistrationBean<LanyardFilter> lanyardFilterRegistration(LanyardInbound inbound) {
-        FilterRegistrationBean<LanyardFilter> registration = new FilterRegistrationBean<>(inbound.filter());
+      FilterRegistrationBean<Filter> lanyardFilterRegistration(LanyardInbound inbound) {
+        FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(inbound.servletFilter());
         registration.setName("lanyardFilter");
         registration.setOrder(FILTER_ORDER);
         return registration;
@@ -215,6 +225,29 @@ public final class LanyardAutoConfiguration {
       AuthenticationProvider lanyardAuthenticationProvider() {
         return new LanyardAuthenticationProvider();
       }
+    }
+  }
+
+  /**
+   * The bundle endpoint ({@code lanyard.bundle-endpoint.enabled=true}): this service's trust bundle, OIDC discovery
+   * and JWKS, served by {@link BundleEndpointServlet} at public paths.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass({Filter.class, BundleEndpointServlet.class})
+  @ConditionalOnBooleanProperty(name = BundleEndpointSettings.ENABLED)
+  static class BundleEndpointConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "lanyardBundleEndpointRegistration")
+    ServletRegistrationBean<BundleEndpointServlet> lanyardBundleEndpointRegistration(LanyardSettings settings,
+        BundleEndpointSettings endpoint, LanyardIdentity identity) {
+      settings.checkIdentity(identity);
+      BundleEndpointServlet servlet = endpoint.servlet(settings.trustDomain(), identity.bundles());
+      ServletRegistrationBean<BundleEndpointServlet> registration =
+          new ServletRegistrationBean<>(servlet, servlet.paths().toArray(new String[0]));
+      registration.setName("lanyardBundleEndpoint");
+      registration.setLoadOnStartup(1);
+      return registration;
     }
   }
 

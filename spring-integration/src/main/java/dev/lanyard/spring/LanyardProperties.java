@@ -80,6 +80,9 @@ public class LanyardProperties {
   /** Outbound calls: the services this one calls, and what tokens to attach. */
   private final Client client = new Client();
 
+  /** The bundle endpoint: this service's trust bundle, OIDC discovery and JWKS as public documents. */
+  private final BundleEndpoint bundleEndpoint = new BundleEndpoint();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -178,6 +181,10 @@ public class LanyardProperties {
 
   public Client getClient() {
     return client;
+  }
+
+  public BundleEndpoint getBundleEndpoint() {
+    return bundleEndpoint;
   }
 
   /** Where the service's own SVIDs come from. */
@@ -383,6 +390,74 @@ public class LanyardProperties {
 
     public void setServerId(@Nullable String serverId) {
       this.serverId = serverId;
+    }
+  }
+
+  /**
+   * Settings of the bundle endpoint: this service's trust bundle (the identity's, e.g. the embedded authority's) as a
+   * SPIFFE bundle, OIDC discovery at {@code /.well-known/openid-configuration} and the JWKS, served at public paths
+   * (no credential needed, whatever the policy says).
+   */
+  public static class BundleEndpoint {
+    /** Whether to serve the bundle endpoint. Default false. */
+    private boolean enabled;
+
+    /** The path of the SPIFFE bundle (default {@code /.well-known/spiffe-bundle}). */
+    private String path = "/.well-known/spiffe-bundle";
+
+    /** The path of the JWKS, the discovery document's {@code jwks_uri} (default {@code /.well-known/jwks.json}). */
+    private String jwksPath = "/.well-known/jwks.json";
+
+    /**
+     * The OIDC issuer of the discovery document, e.g. {@code https://oidc.example.org}: an https URL without query or
+     * fragment. Default: the URL each request was made to (from its {@code Host} header): set it in production.
+     */
+    private @Nullable String issuer;
+
+    /**
+     * The refresh hint to serve ({@code spiffe_refresh_hint} and {@code Cache-Control: max-age}) instead of the
+     * bundle's own (the embedded authority's is 5m); from 1s to 7d.
+     */
+    private @Nullable Duration refreshHint;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public String getJwksPath() {
+      return jwksPath;
+    }
+
+    public void setJwksPath(String jwksPath) {
+      this.jwksPath = jwksPath;
+    }
+
+    public @Nullable String getIssuer() {
+      return issuer;
+    }
+
+    public void setIssuer(@Nullable String issuer) {
+      this.issuer = issuer;
+    }
+
+    public @Nullable Duration getRefreshHint() {
+      return refreshHint;
+    }
+
+    public void setRefreshHint(@Nullable Duration refreshHint) {
+      this.refreshHint = refreshHint;
     }
   }
 }

@@ -65,8 +65,9 @@ public final class LanyardSecurityConfigurer extends AbstractHttpConfigurer<Lany
 
   @Override
   public void configure(HttpSecurity http) {
-    LanyardSecurityFilter filter = new LanyardSecurityFilter(inbound(http).filter(),
-        getSecurityContextHolderStrategy());
+    LanyardInbound inbound = inbound(http);
+    LanyardSecurityFilter filter = new LanyardSecurityFilter(inbound.filter(), getSecurityContextHolderStrategy(),
+        inbound::isPublicEndpoint);
     http.addFilterBefore(postProcess(filter), AnonymousAuthenticationFilter.class);
   }
 

@@ -7,6 +7,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.function.Predicate;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolderStrategy;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -19,10 +20,23 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class LanyardSecurityFilter extends OncePerRequestFilter {
   private final LanyardFilter lanyard;
   private final SecurityContextHolderStrategy contexts;
+  private final Predicate<HttpServletRequest> publicEndpoint;
 
   LanyardSecurityFilter(LanyardFilter lanyard, SecurityContextHolderStrategy contexts) {
+    this(lanyard, contexts, request -> false);
+  }
+
+  /** With requests that {@code publicEndpoint} accepts passing on without Lanyard (the bundle endpoint's paths). */
+  LanyardSecurityFilter(LanyardFilter lanyard, SecurityContextHolderStrategy contexts,
+      Predicate<HttpServletRequest> publicEndpoint) {
     this.lanyard = lanyard;
     this.contexts = contexts;
+    this.publicEndpoint = publicEndpoint;
+  }
+
+  @Override
+  protected boolean shouldNotFilter(HttpServletRequest request) {
+    return publicEndpoint.test(request);
   }
 
   @Override
