@@ -8,6 +8,7 @@ import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.KubernetesIssuer;
 import dev.lanyard.testing.MutableClock;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.nio.charset.StandardCharsets;

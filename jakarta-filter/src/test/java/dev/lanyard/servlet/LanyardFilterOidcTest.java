@@ -3,7 +3,7 @@ package dev.lanyard.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.authority.EmbeddedAuthority;
-import dev.lanyard.oidc.KubernetesIssuer;
+import dev.lanyard.testing.KubernetesIssuer;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;

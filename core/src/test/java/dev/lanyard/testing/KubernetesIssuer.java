@@ -1,4 +1,4 @@
-package dev.lanyard.oidc;
+package dev.lanyard.testing;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.KeyUse;
