@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package layering of {@code lanyard-core}, lowest first: {@code spiffe} and {@code jose} (values with no
- * dependencies), {@code internal} (machinery), {@code trust}, {@code jwt}; {@code x509}, {@code credentials},
+ * dependencies), {@code internal} (machinery), {@code trust}, {@code jwt}; {@code oidc} (beside {@code x509}); {@code x509}, {@code credentials},
  * {@code authority}; {@code tls}; {@code policy}; {@code audit}. A package may use only the packages its rule names;
  * there are no cycles; {@code internal} and third-party types (Nimbus, BouncyCastle, Caffeine) never appear in a
  * public signature; core never reaches for an adapter.
@@ -44,6 +44,7 @@ class ArchitectureTest {
         .layer("inventory").definedBy("dev.lanyard.inventory..")
         .layer("trust").definedBy("dev.lanyard.trust..")
         .layer("jwt").definedBy("dev.lanyard.jwt..")
+        .layer("oidc").definedBy("dev.lanyard.oidc..")
         .layer("x509").definedBy("dev.lanyard.x509..")
         .layer("credentials").definedBy("dev.lanyard.credentials..")
         .layer("authority").definedBy("dev.lanyard.authority..")
@@ -57,6 +58,7 @@ class ArchitectureTest {
         .whereLayer("inventory").mayOnlyAccessLayers("spiffe", "internal")
         .whereLayer("trust").mayOnlyAccessLayers("spiffe", "jose", "internal")
         .whereLayer("jwt").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust")
+        .whereLayer("oidc").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "jwt")
         .whereLayer("x509").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust")
         .whereLayer("credentials").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "jwt", "x509")
         .whereLayer("authority")

@@ -46,7 +46,12 @@ public final class JwtSvidRejectedException extends Exception {
     /** The token lives longer than this verifier's maximum token lifetime. */
     LIFETIME_TOO_LONG("The token's lifetime is too long"),
     /** The token, its subject or its signing key has been revoked. */
-    REVOKED("The token has been revoked");
+    REVOKED("The token has been revoked"),
+    /**
+     * {@code iss} does not name an issuer on the verifier's allow-list (OIDC tokens such as Kubernetes
+     * service-account tokens); nothing was fetched for it.
+     */
+    UNTRUSTED_ISSUER("The token's issuer is not trusted");
 
     private final String description;
 

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A verified caller: its SPIFFE ID, the scopes its credential grants (none for an X.509-SVID alone), how it
- * authenticated, and the token id when it presented a JWT-SVID. Adapters hand it to applications (the servlet filter
+ * authenticated, and the token id when it presented a JWT-SVID (or an OIDC token with a {@code jti}). Adapters hand it to applications (the servlet filter
  * as the request attribute {@code dev.lanyard.caller}).
  *
  * <p>Immutable.
@@ -21,7 +21,12 @@ public final class Caller {
     /** An X.509-SVID client certificate (mutual TLS). */
     X509_SVID,
     /** Both, naming the same SPIFFE ID. */
-    JWT_SVID_AND_X509_SVID
+    JWT_SVID_AND_X509_SVID,
+    /**
+     * A Kubernetes service-account token of an allowed OIDC issuer, its service account mapped to the SPIFFE ID (with a
+     * client certificate too, the certificate named the same ID).
+     */
+    OIDC_TOKEN
   }
 
   private final SpiffeId id;

@@ -3,6 +3,8 @@ package dev.lanyard.servlet;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;
+import dev.lanyard.oidc.OidcTokenVerifier;
+import dev.lanyard.oidc.VerifiedOidcToken;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.tls.PeerIdentity;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -15,17 +17,26 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Verifies the credentials a request presented and names the caller: a JWT-SVID, an X.509-SVID, or both, in which case
- * the token's subject must be the certificate's SPIFFE ID.
+ * the token's subject must be the certificate's SPIFFE ID. A bearer token whose {@code iss} names an allowed OIDC issuer
+ * (a Kubernetes service-account token, when an {@link OidcTokenVerifier} is configured) goes to that verifier and names
+ * the caller by the SPIFFE ID its service account maps to; every other token is verified as a JWT-SVID.
  *
  * <p>Thread-safe: holds only thread-safe verifiers.
  */
 final class Authenticator {
   private final JwtSvidVerifier jwtVerifier;
   private final X509SvidVerifier x509Verifier;
+  private final @Nullable OidcTokenVerifier oidcVerifier;
 
   Authenticator(JwtSvidVerifier jwtVerifier, X509SvidVerifier x509Verifier) {
+    this(jwtVerifier, x509Verifier, null);
+  }
+
+  Authenticator(JwtSvidVerifier jwtVerifier, X509SvidVerifier x509Verifier,
+      @Nullable OidcTokenVerifier oidcVerifier) {
     this.jwtVerifier = jwtVerifier;
     this.x509Verifier = x509Verifier;
+    this.oidcVerifier = oidcVerifier;
   }
 
   /**
@@ -38,6 +49,13 @@ final class Authenticator {
    */
   Caller authenticate(@Nullable String token, X509Certificate @Nullable [] certificates)
       throws JwtSvidRejectedException, X509SvidRejectedException, SubjectMismatchException {
+    if (token != null && oidcVerifier != null && oidcVerifier.isFromAllowedIssuer(token)) {
+      VerifiedOidcToken oidc = oidcVerifier.verify(token);
+      if (certificates != null && !PeerIdentity.of(certificates, x509Verifier).spiffeId().equals(oidc.spiffeId())) {
+        throw new SubjectMismatchException(oidc.spiffeId().toString());
+      }
+      return new Caller(oidc.spiffeId(), Set.of(), Caller.CredentialType.OIDC_TOKEN, oidc.tokenId().orElse(null));
+    }
     VerifiedJwtSvid jwt = token == null ? null : jwtVerifier.verify(token);
     VerifiedX509Svid x509 = certificates == null ? null : PeerIdentity.of(certificates, x509Verifier);
     if (jwt != null && x509 != null) {

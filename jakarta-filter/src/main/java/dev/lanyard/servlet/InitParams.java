@@ -1,6 +1,7 @@
 package dev.lanyard.servlet;
 
 import dev.lanyard.internal.Durations;
+import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.servlet.InboundSettings.InvalidSettingException;
@@ -56,7 +57,56 @@ final class InitParams {
     } catch (PolicyException e) {
       throw new InitParamException(LanyardFilter.POLICY, e.getMessage());
     }
-    return settings.newFilterBuilder().bundleSource(bundleSource).policyFile(policyFile).engine(closeable);
+    LanyardFilter.Builder builder = settings.newFilterBuilder().bundleSource(bundleSource).policyFile(policyFile);
+    OidcTokenVerifier oidc = oidcVerifier(config, settings);
+    if (oidc != null) {
+      builder.oidcVerifier(oidc);
+    }
+    return builder.engine(closeable);
+  }
+
+  /** The OIDC verifier the {@code oidc-*} init-params configure, or null when {@code oidc-issuers} is not set. */
+  static @Nullable OidcTokenVerifier oidcVerifier(FilterConfig config, InboundSettings settings)
+      throws InitParamException {
+    String issuers = config.getInitParameter(LanyardFilter.OIDC_ISSUERS);
+    if (issuers == null || issuers.isBlank()) {
+      return null;
+    }
+    OidcTokenVerifier.Builder builder = OidcTokenVerifier.newBuilder();
+    try {
+      for (String issuer : issuers.split(",", -1)) {
+        builder.issuer(issuer.strip());
+      }
+    } catch (IllegalArgumentException e) {
+      throw new InitParamException(LanyardFilter.OIDC_ISSUERS, e.getMessage());
+    }
+    String audience = config.getInitParameter(LanyardFilter.OIDC_AUDIENCE);
+    builder.audience(audience == null || audience.isBlank() ? settings.audience() : audience.strip());
+    String trustDomain = config.getInitParameter(LanyardFilter.OIDC_TRUST_DOMAIN);
+    try {
+      builder.trustDomain(trustDomain == null || trustDomain.isBlank() ? settings.trustDomain()
+          : TrustDomain.of(trustDomain.strip()));
+    } catch (IllegalArgumentException e) {
+      throw new InitParamException(LanyardFilter.OIDC_TRUST_DOMAIN, e.getMessage());
+    }
+    Duration maxLifetime = duration(config, LanyardFilter.OIDC_MAX_TOKEN_LIFETIME);
+    if (maxLifetime != null) {
+      try {
+        builder.maxTokenLifetime(InboundSettings.checkMaxTokenLifetime(maxLifetime));
+      } catch (IllegalArgumentException e) {
+        throw new InitParamException(LanyardFilter.OIDC_MAX_TOKEN_LIFETIME, "must be more than 0 and at most 24h");
+      }
+    }
+    builder.clockSkew(settings.clockSkew());
+    if (flag(config, LanyardFilter.OIDC_ALLOW_INSECURE_HTTP)) {
+      builder.allowInsecureHttp();
+    }
+    try {
+      return builder.build();
+    } catch (IllegalStateException e) {
+      throw new InitParamException(LanyardFilter.OIDC_ISSUERS, e.getMessage() + " (init-param '"
+          + LanyardFilter.OIDC_ALLOW_INSECURE_HTTP + "' set to true allows http, for tests only)");
+    }
   }
 
   /** The inbound settings the init-params give, checked in the order the README lists them. */

@@ -4,6 +4,7 @@ import dev.lanyard.audit.AuditSink;
 import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
+import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Challenge;
 import dev.lanyard.policy.Decision;
@@ -68,7 +69,9 @@ import org.slf4j.LoggerFactory;
  * keeps the old policy and logs an error), {@code max-token-lifetime} (default 1h, at most 24h), {@code clock-skew}
  * (default 30s, at most 5m), {@value #ALLOW_INSECURE_HTTP_BUNDLE} (INSECURE, default false: {@code true} accepts a
  * cleartext {@code http://} bundle URL, for tests only, with a WARN at start) and {@value #ALLOW_UNNORMALIZED_PATHS}
- * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}). Defaults and
+ * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}),
+ * {@value #OIDC_ISSUERS}, {@value #OIDC_AUDIENCE}, {@value #OIDC_MAX_TOKEN_LIFETIME}, {@value #OIDC_TRUST_DOMAIN} and
+ * {@value #OIDC_ALLOW_INSECURE_HTTP} (Kubernetes service-account tokens; see {@link Builder#oidcVerifier}). Defaults and
  * bounds are those of {@link InboundSettings}.
  *
  * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
@@ -100,6 +103,19 @@ public final class LanyardFilter implements Filter {
    * (default 1h, at most 7d); beyond it requests that need the bundle get 503.
    */
   public static final String BUNDLE_MAX_STALENESS = "bundle-max-staleness";
+  /**
+   * Init-param: comma-separated OIDC issuer URLs (e.g. the Kubernetes API server's service-account issuer) whose
+   * tokens are accepted as bearer credentials; unset, none are.
+   */
+  public static final String OIDC_ISSUERS = "oidc-issuers";
+  /** Init-param: the audience OIDC tokens must carry (default: the {@code audience} init-param). */
+  public static final String OIDC_AUDIENCE = "oidc-audience";
+  /** Init-param: the longest OIDC token lifetime accepted (default 1h, at most 24h). */
+  public static final String OIDC_MAX_TOKEN_LIFETIME = "oidc-max-token-lifetime";
+  /** Init-param: the trust domain service accounts map into (default: the {@code trust-domain} init-param). */
+  public static final String OIDC_TRUST_DOMAIN = "oidc-trust-domain";
+  /** Init-param, INSECURE: {@code true} accepts cleartext {@code http://} OIDC issuers, for tests only. */
+  public static final String OIDC_ALLOW_INSECURE_HTTP = "oidc-allow-insecure-http";
 
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
@@ -306,6 +322,7 @@ public final class LanyardFilter implements Filter {
     private @Nullable RevocationList revocations;
     private AuditSink audit = AuditSink.slf4j();
     private boolean allowUnnormalizedPaths;
+    private @Nullable OidcTokenVerifier oidcVerifier;
 
     private Builder() {}
 
@@ -383,6 +400,17 @@ public final class LanyardFilter implements Filter {
       return this;
     }
 
+    /**
+     * Also accepts Kubernetes service-account tokens from the verifier's allowed OIDC issuers: a bearer token whose
+     * {@code iss} is one of them goes to this verifier and names the caller by its mapped SPIFFE ID (no scopes);
+     * every other token is verified as a JWT-SVID. None by default.
+     */
+    public Builder oidcVerifier(OidcTokenVerifier oidcVerifier) {
+      unset(this.oidcVerifier, "OIDC verifier");
+      this.oidcVerifier = Objects.requireNonNull(oidcVerifier, "oidcVerifier");
+      return this;
+    }
+
     /** Where audit events go (SLF4J by default). */
     public Builder auditSink(AuditSink audit) {
       this.audit = Objects.requireNonNull(audit, "audit");
@@ -429,7 +457,10 @@ public final class LanyardFilter implements Filter {
             + "container's normalised path, which frameworks routing on the raw request URI may not serve",
             ALLOW_UNNORMALIZED_PATHS);
       }
-      return new Engine(new Authenticator(jwt.build(), x509), policy, new EntryPoint(trustDomain.name()),
+      if (oidcVerifier != null) {
+        LOG.info("Lanyard accepts Kubernetes service-account tokens from OIDC issuers {}", oidcVerifier.issuers());
+      }
+      return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
           new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable);
     }
   }
