@@ -25,6 +25,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,12 +108,24 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private final Object lock = new Object();
   private volatile State state;
   private volatile Instant nextMaintenance;
-  private final BundleSource bundleSource = td -> {
-    if (!trustDomain().equals(td)) {
-      return Optional.empty();
+  /** The modification time and size of {@code authority.json} as last read or written; null before. */
+  private volatile @Nullable String diskVersion;
+  private final BundleSource bundleSource = new BundleSource() {
+    @Override
+    public Optional<TrustBundle> bundleFor(TrustDomain td) {
+      if (!trustDomain().equals(td)) {
+        return Optional.empty();
+      }
+      maintainIfDue();
+      return state.bundleOptional;
     }
-    maintainIfDue();
-    return state.bundleOptional;
+
+    @Override
+    public void requestRefresh(TrustDomain td) {
+      if (trustDomain().equals(td)) {
+        DirectoryWatcher.checkSoon(EmbeddedAuthority.this);
+      }
+    }
   };
 
   private EmbeddedAuthority(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream,
@@ -166,10 +179,21 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(clock, "clock");
     AuthorityStore store = AuthorityStore.existing(directory);
+    return opened(store, clock);
+  }
+
+  /** The authority in {@code store}'s directory, maintained and watched. */
+  private static EmbeddedAuthority opened(AuthorityStore store, Clock clock) {
+    String version = store.metadataVersion();
     AuthorityStore.Snapshot snapshot = store.load();
     EmbeddedAuthority authority = new EmbeddedAuthority(snapshot.trustDomain, snapshot.settings, snapshot.upstream,
         clock, store, snapshot.sequence, snapshot.keys);
+    authority.diskVersion = version;
     authority.maintain();
+    DirectoryWatcher.watch(authority);
+    LOG.info("embedded authority for {} opened from {}: sequence {}, JWT keys {}; changes by other processes are "
+        + "picked up within {}", authority.trustDomain, store.directory(), authority.state.sequence,
+        keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
     return authority;
   }
 
@@ -429,43 +453,60 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return kind == Kind.JWT ? jwtLifecycle : caLifecycle;
   }
 
-  private SigningKey prepare(Kind kind) {
+  /**
+   * Runs a key change: with a directory, under its lock and on the latest state there (another process may have
+   * changed it), so that processes take turns and none overwrites another's change.
+   */
+  private <T> T change(Supplier<T> step) {
     synchronized (lock) {
+      AuthorityStore s = store;
+      if (s == null) {
+        return step.get();
+      }
+      return s.locked(() -> {
+        reloadLocked(s);
+        return step.get();
+      });
+    }
+  }
+
+  private SigningKey prepare(Kind kind) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).prepare(state.ring(kind), clock.instant(), keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.prepared());
-    }
+    });
   }
 
   private SigningKey activate(Kind kind) {
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).activate(state.ring(kind), clock.instant());
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.active());
-    }
+    });
   }
 
   private SigningKey rotate(Kind kind) {
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).rotate(state.ring(kind), clock.instant(), keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.prepared() != null ? next.prepared() : next.active());
-    }
+    });
   }
 
   private SigningKey taint(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).taint(state.ring(kind), keyId, clock.instant(),
           keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.find(keyId));
-    }
+    });
   }
 
   private void revoke(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    synchronized (lock) {
+    change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).revoke(state.ring(kind), keyId);
       if (kind == Kind.X509_CA && upstream != null) {
         throw new IllegalStateException("the bundle's root is the upstream CA, so removing intermediate " + keyId
@@ -475,26 +516,112 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         revocations.revokeKey(keyId);
       }
       publishIfChanged(kind, next);
-    }
+      return null;
+    });
   }
 
   /**
    * Applies the time-driven lifecycle now, for JWT keys and CAs: creates the first key, prepares, activates, and drops
    * retired keys whose last credential has expired. Called automatically (cheaply) on minting and bundle reads.
+   *
+   * <p>With a directory shared by several processes, only one performs a step at a time: when a step is due, this
+   * takes the directory's lock, re-reads the latest state there, decides again and writes; a process that lost the
+   * race finds the step done and changes nothing.
    */
   public void maintain() {
     synchronized (lock) {
       Instant now = clock.instant();
-      State s = state;
-      KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
-          keyFactory.of(Kind.JWT));
-      KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
-          keyFactory.of(Kind.X509_CA));
-      if (jwt != s.jwt || cas != s.cas) {
-        publish(jwt, cas);
+      if (maintainStep(now, false)) {
+        AuthorityStore s = store;
+        if (s == null) {
+          maintainStep(now, true);
+        } else {
+          s.locked(() -> {
+            reloadLocked(s);
+            return maintainStep(now, true);
+          });
+        }
       }
       nextMaintenance = now.plus(settings.maintenanceInterval());
     }
+  }
+
+  /** Whether the lifecycle changes the current state at {@code now}; with {@code apply}, publishes the change. */
+  private boolean maintainStep(Instant now, boolean apply) {
+    if (!apply) {
+      try {
+        return maintainStep(now, false, state);
+      } catch (KeyLifecycle.WouldMakeKey e) {
+        return true;
+      }
+    }
+    return maintainStep(now, true, state);
+  }
+
+  private boolean maintainStep(Instant now, boolean apply, State s) {
+    KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
+        apply ? keyFactory.of(Kind.JWT) : KeyLifecycle.noKey());
+    KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
+        apply ? keyFactory.of(Kind.X509_CA) : KeyLifecycle.noKey());
+    boolean changed = jwt != s.jwt || cas != s.cas;
+    if (changed && apply) {
+      publish(jwt, cas);
+    }
+    return changed;
+  }
+
+  /**
+   * Re-reads the directory when {@code authority.json} changed since this process last read or wrote it (another
+   * process rotated, tainted, revoked or added keys), so that bundles and signing follow the latest state. Called by
+   * the directory watcher about every second; cheap (one stat) when nothing changed.
+   */
+  void reloadIfChanged() {
+    AuthorityStore s = store;
+    if (s == null) {
+      return;
+    }
+    String version = s.metadataVersion();
+    if (version == null || version.equals(diskVersion)) {
+      return;
+    }
+    synchronized (lock) {
+      s.locked(() -> {
+        reloadLocked(s);
+        return null;
+      });
+    }
+  }
+
+  /** Adopts the latest state in the directory, if it changed. Holds {@link #lock} and the directory's lock. */
+  private void reloadLocked(AuthorityStore s) {
+    String version = s.metadataVersion();
+    if (version != null && version.equals(diskVersion)) {
+      return;
+    }
+    AuthorityStore.Snapshot snapshot = s.load();
+    diskVersion = version;
+    State current = state;
+    if (snapshot.sequence == current.sequence) {
+      LOG.debug("embedded authority in {} unchanged (sequence {})", s.directory(), current.sequence);
+      return;
+    }
+    if (!snapshot.trustDomain.equals(trustDomain)) {
+      throw new AuthorityStoreException(s.directory() + " now holds an authority for " + snapshot.trustDomain
+          + ", not " + trustDomain + "; keeping the keys read before");
+    }
+    state = new State(trustDomain, ring(snapshot.keys, Kind.JWT), ring(snapshot.keys, Kind.X509_CA),
+        snapshot.sequence, settings.bundleRefreshHint);
+    LOG.info("embedded authority in {} reloaded after a change by another process: sequence {} -> {}, JWT keys {}, "
+        + "CAs {}", s.directory(), current.sequence, snapshot.sequence, keyIds(state.jwt), keyIds(state.cas));
+  }
+
+  /** Key ids with their states, for log lines: {@code [a1b2 ACTIVE, c3d4 PREPARED]}. */
+  private static List<String> keyIds(KeyRing<SigningKey> ring) {
+    List<String> ids = new ArrayList<>();
+    for (SigningKey key : ring.keys()) {
+      ids.add(key.keyId + " " + key.state() + (key.tainted ? " tainted" : ""));
+    }
+    return ids;
   }
 
   private void maintainIfDue() {
@@ -545,8 +672,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private void publish(KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas) {
     long sequence = state.sequence + 1;
     State next = new State(trustDomain, jwt, cas, sequence, settings.bundleRefreshHint);
-    if (store != null) {
-      store.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
+    AuthorityStore s = store;
+    if (s != null) {
+      s.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
+      diskVersion = s.metadataVersion();
     }
     state = next;
   }
@@ -685,6 +814,23 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * @throws AuthorityStoreException when the directory cannot be used
      */
     public EmbeddedAuthority build() {
+      AuthoritySettings settings = settings();
+      Path dir = directory;
+      if (dir == null) {
+        EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, null, 0,
+            List.of());
+        authority.maintain();
+        return authority;
+      }
+      AuthorityStore store = AuthorityStore.create(dir);
+      return store.locked(() -> {
+        store.claimLocked();
+        return created(store, settings);
+      });
+    }
+
+    /** The validated settings. @throws IllegalArgumentException when they contradict each other */
+    private AuthoritySettings settings() {
       AuthoritySettings settings = new AuthoritySettings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl,
           maxJwtSvidTtl, bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
       if (upstream != null) {
@@ -696,10 +842,45 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
               + upstreamCert.getNotBefore().toInstant() + " to " + upstreamCert.getNotAfter().toInstant() + ")");
         }
       }
-      AuthorityStore store = directory == null ? null : AuthorityStore.create(directory);
+      return settings;
+    }
+
+    /**
+     * Opens the authority in the {@linkplain #directory(Path) directory}, or creates it there when it holds none: the
+     * way several processes that share one directory start, all at once too. Creation holds the directory's lock
+     * from first key to {@code authority.json}, so exactly one process creates the authority and the others wait and
+     * then open it. An authority opened this way keeps its own persisted settings (and trust domain: check
+     * {@link EmbeddedAuthority#trustDomain()}); this builder's settings apply only to one it creates.
+     *
+     * @throws IllegalStateException when no directory was set
+     * @throws IllegalArgumentException when the settings contradict each other
+     * @throws AuthorityStoreException when the directory cannot be used (foreign content, wrong owner or mode,
+     *     corrupt)
+     */
+    public EmbeddedAuthority buildOrOpen() {
+      Path dir = directory;
+      if (dir == null) {
+        throw new IllegalStateException("buildOrOpen() needs a directory(...)");
+      }
+      AuthoritySettings settings = settings();
+      AuthorityStore store = AuthorityStore.create(dir);
+      return store.locked(() -> {
+        if (store.holdsAuthority()) {
+          return opened(store, clock);
+        }
+        store.claimLocked();
+        return created(store, settings);
+      });
+    }
+
+    /** A new authority in {@code store}'s claimed directory: its first keys saved, then watched. */
+    private EmbeddedAuthority created(AuthorityStore store, AuthoritySettings settings) {
       EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0,
           List.of());
       authority.maintain();
+      DirectoryWatcher.watch(authority);
+      LOG.info("embedded authority for {} created in {}: JWT keys {}; changes by other processes are picked up "
+          + "within {}", trustDomain, store.directory(), keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
       return authority;
     }
   }
