@@ -61,6 +61,8 @@ import org.jspecify.annotations.Nullable;
 final class AuthorityStore {
   static final String FORMAT = "lanyard-authority/1";
   static final String METADATA = "authority.json";
+  static final String REVOCATIONS = "revocations.json";
+  static final String REVOCATIONS_FORMAT = "lanyard-revocations/1";
   private static final String KEYS = "keys";
   private static final String LOCK = ".lock";
   private static final String UPSTREAM = "upstream.pem";
@@ -155,13 +157,93 @@ final class AuthorityStore {
     }
   }
 
+  /** Revocations as stored in {@code revocations.json}. */
+  static final class Revocations {
+    final Map<String, Instant> tokens;
+    final Map<String, Instant> subjects;
+    final Set<String> keys;
+
+    Revocations(Map<String, Instant> tokens, Map<String, Instant> subjects, Set<String> keys) {
+      this.tokens = Map.copyOf(tokens);
+      this.subjects = Map.copyOf(subjects);
+      this.keys = Set.copyOf(keys);
+    }
+  }
+
+  /** The modification time and size of {@code revocations.json}; null when absent. */
+  @Nullable String revocationsVersion() {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(dir.resolve(REVOCATIONS), BasicFileAttributes.class);
+      return attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + attributes.size();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Reads {@code revocations.json}; empty when absent. */
+  Revocations loadRevocations() {
+    Path file = dir.resolve(REVOCATIONS);
+    if (!Files.exists(file)) {
+      return new Revocations(Map.of(), Map.of(), Set.of());
+    }
+    try {
+      checkTrusted(file, Role.METADATA_FILE);
+      Map<String, Object> m = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8), 4);
+      if (!REVOCATIONS_FORMAT.equals(m.get("format"))) {
+        throw new AuthorityStoreException(file + " is not a Lanyard revocation list");
+      }
+      Map<String, Instant> tokens = new LinkedHashMap<>();
+      Map<String, Instant> subjects = new LinkedHashMap<>();
+      Set<String> keys = new HashSet<>();
+      instants(m.get("tokens"), tokens);
+      instants(m.get("subjects"), subjects);
+      if (m.get("keys") instanceof List) {
+        for (Object k : (List<?>) m.get("keys")) {
+          keys.add(String.valueOf(k));
+        }
+      }
+      return new Revocations(tokens, subjects, keys);
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (ParseException | DateTimeParseException | ClassCastException e) {
+      throw new AuthorityStoreException(file + " is corrupt", e);
+    }
+  }
+
+  private static void instants(@Nullable Object value, Map<String, Instant> into) {
+    if (value instanceof Map) {
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+        into.put(String.valueOf(e.getKey()), Instant.parse((String) e.getValue()));
+      }
+    }
+  }
+
+  /** Writes {@code revocations.json} atomically, under {@link #locked}. */
+  void saveRevocations(Revocations revocations) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", REVOCATIONS_FORMAT);
+    Map<String, Object> tokens = new LinkedHashMap<>();
+    revocations.tokens.forEach((id, until) -> tokens.put(id, until.toString()));
+    Map<String, Object> subjects = new LinkedHashMap<>();
+    revocations.subjects.forEach((id, before) -> subjects.put(id, before.toString()));
+    m.put("tokens", tokens);
+    m.put("subjects", subjects);
+    m.put("keys", new ArrayList<>(revocations.keys));
+    try {
+      writeAtomically(dir.resolve(REVOCATIONS), (JSONObjectUtils.toJSONString(m) + "\n")
+          .getBytes(StandardCharsets.UTF_8), false);
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot write " + dir.resolve(REVOCATIONS) + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Refuses a directory holding anything but our own files (an authority half-created, at most). */
   private void checkOnlyOurFiles() throws IOException {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         String name = entry.getFileName().toString();
         boolean ours = name.equals(LOCK) || (name.equals(KEYS) && Files.isDirectory(entry))
-            || (name.startsWith("." + METADATA + ".") && name.endsWith(".tmp"));
+            || (name.startsWith(".") && name.endsWith(".tmp") && name.contains(".json."));
         if (!ours) {
           throw new AuthorityStoreException(dir + " is not empty and holds no authority; use an empty directory");
         }

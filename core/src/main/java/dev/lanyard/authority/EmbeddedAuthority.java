@@ -24,7 +24,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -46,6 +49,16 @@ import org.slf4j.LoggerFactory;
  * <p>The CA is self-signed, or an intermediate under an upstream CA (its key and certificate chain, the way SPIRE's
  * disk upstream authority works); then the bundle's root is the upstream root. CA certificates are CA:TRUE (critical),
  * keyCertSign and cRLSign (critical), with the URI SAN {@code spiffe://<trust domain>}.
+ *
+ * <p>One directory may be shared by several processes on a host ({@link Builder#buildOrOpen()}): exactly one
+ * creates it, the others wait on its lock and open it. Every key change, manual or scheduled, takes the directory's
+ * lock, re-reads the latest state there, decides and writes, so processes take turns and a scheduled step is done by
+ * one of them. An authority opened from (or created in) a directory re-checks it every second and re-reads it when
+ * another process changed it: rotation, taint, revocation and new keys made elsewhere are served by {@link #bundle()}
+ * and {@link #bundleSource()}, and used for signing, within 2 s. Revocations ({@link #revocations()}) are kept in
+ * {@code revocations.json} there, written within a second of being made and taken up by the other processes within
+ * 2 s more. A retired key stays published for the maximum TTL plus 5 minutes, far longer than another process may
+ * keep signing with it, so one process's rotation never breaks another's tokens.
  *
  * <p>Thread-safe. Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and,
  * when the authority has a directory, persisted before they are published.
@@ -110,6 +123,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private volatile Instant nextMaintenance;
   /** The modification time and size of {@code authority.json} as last read or written; null before. */
   private volatile @Nullable String diskVersion;
+  /** The modification time and size of {@code revocations.json} as last read or written; null before or absent. */
+  private volatile @Nullable String revocationsDiskVersion;
+  /** {@link RevocationList#version()} when the list and the directory last agreed. */
+  private volatile long persistedRevocationVersion;
   private final BundleSource bundleSource = new BundleSource() {
     @Override
     public Optional<TrustBundle> bundleFor(TrustDomain td) {
@@ -190,6 +207,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         clock, store, snapshot.sequence, snapshot.keys);
     authority.diskVersion = version;
     authority.maintain();
+    authority.syncRevocations(store);
     DirectoryWatcher.watch(authority);
     LOG.info("embedded authority for {} opened from {}: sequence {}, JWT keys {}; changes by other processes are "
         + "picked up within {}", authority.trustDomain, store.directory(), authority.state.sequence,
@@ -580,6 +598,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     if (s == null) {
       return;
     }
+    syncRevocations(s);
     String version = s.metadataVersion();
     if (version == null || version.equals(diskVersion)) {
       return;
@@ -592,10 +611,81 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     }
   }
 
+  /**
+   * Keeps {@link #revocations()} and {@code revocations.json} in step: revocations made here (through the list or
+   * {@link #revokeJwtKey}) are written there, revocations written there by other processes are added here. Revocations
+   * are only ever added, so the two are merged. A stat of the file and a look at the list's version when nothing
+   * changed.
+   */
+  private void syncRevocations(AuthorityStore s) {
+    if (revocations.version() == persistedRevocationVersion
+        && Objects.equals(s.revocationsVersion(), revocationsDiskVersion)) {
+      return;
+    }
+    synchronized (lock) {
+      s.locked(() -> {
+        syncRevocationsLocked(s);
+        return null;
+      });
+    }
+  }
+
+  /** Holds {@link #lock} and the directory's lock. */
+  private void syncRevocationsLocked(AuthorityStore s) {
+    String diskVersionNow = s.revocationsVersion();
+    AuthorityStore.Revocations disk = s.loadRevocations();
+    Instant now = clock.instant();
+    Map<String, Instant> tokens = revocations.revokedTokens();
+    Map<SpiffeId, Instant> subjects = revocations.revokedSubjects();
+    int added = 0;
+    for (Map.Entry<String, Instant> e : disk.tokens.entrySet()) {
+      if (e.getValue().isAfter(now) && !tokens.containsKey(e.getKey())) {
+        revocations.revokeToken(e.getKey(), e.getValue());
+        added++;
+      }
+    }
+    for (Map.Entry<String, Instant> e : disk.subjects.entrySet()) {
+      SpiffeId subject = SpiffeId.parse(e.getKey());
+      Instant before = subjects.get(subject);
+      if (before == null || before.isBefore(e.getValue())) {
+        revocations.revokeSubject(subject, e.getValue());
+        added++;
+      }
+    }
+    for (String keyId : disk.keys) {
+      if (!revocations.isKeyRevoked(keyId)) {
+        revocations.revokeKey(keyId);
+        added++;
+      }
+    }
+    long version = revocations.version();
+    Map<String, Instant> mergedTokens = new LinkedHashMap<>();
+    revocations.revokedTokens().forEach((id, until) -> {
+      if (until.isAfter(now)) {
+        mergedTokens.put(id, until);
+      }
+    });
+    Map<String, Instant> mergedSubjects = new LinkedHashMap<>();
+    revocations.revokedSubjects().forEach((id, before) -> mergedSubjects.put(id.toString(), before));
+    Set<String> mergedKeys = revocations.revokedKeys();
+    if (!mergedTokens.equals(disk.tokens) || !mergedSubjects.equals(disk.subjects) || !mergedKeys.equals(disk.keys)) {
+      s.saveRevocations(new AuthorityStore.Revocations(mergedTokens, mergedSubjects, mergedKeys));
+      diskVersionNow = s.revocationsVersion();
+      LOG.info("embedded authority in {}: revocations written ({} token ids, {} subjects, {} keys)", s.directory(),
+          mergedTokens.size(), mergedSubjects.size(), mergedKeys.size());
+    }
+    if (added > 0) {
+      LOG.info("embedded authority in {}: {} revocations by another process taken up", s.directory(), added);
+    }
+    revocationsDiskVersion = diskVersionNow;
+    persistedRevocationVersion = version;
+  }
+
   /** Adopts the latest state in the directory, if it changed. Holds {@link #lock} and the directory's lock. */
   private void reloadLocked(AuthorityStore s) {
     String version = s.metadataVersion();
-    if (version != null && version.equals(diskVersion)) {
+    if (version == null || version.equals(diskVersion)) {
+      // Unchanged, or not written yet: this authority is being created.
       return;
     }
     AuthorityStore.Snapshot snapshot = s.load();

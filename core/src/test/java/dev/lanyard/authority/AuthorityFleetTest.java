@@ -167,11 +167,11 @@ class AuthorityFleetTest {
   @Test
   void scheduledRotationWhenTwoProcessesRaceThenOneKeyPerStepAndNoTokenRefused() throws Exception {
     Path dir = tmp.resolve("authority");
-    // Keys live 12 s: the next one is prepared at 6 s and signs from 10 s, so a 14 s run sees a rotation.
+    // Keys live 12 s: the next one is prepared at 6 s and signs from 10 s, so a 12 s run sees a rotation.
     EmbeddedAuthority.newBuilder(TD).directory(dir).jwtKeyLifetime(Duration.ofSeconds(12))
         .maxJwtSvidTtl(Duration.ofSeconds(2)).defaultJwtSvidTtl(Duration.ofSeconds(2)).buildOrOpen();
-    Child a = spawn("race", dir.toString(), "a", "14");
-    Child b = spawn("race", dir.toString(), "b", "14");
+    Child a = spawn("race", dir.toString(), "a", "12");
+    Child b = spawn("race", dir.toString(), "b", "12");
 
     assertThat(a.process.waitFor(40, TimeUnit.SECONDS)).isTrue();
     assertThat(b.process.waitFor(40, TimeUnit.SECONDS)).isTrue();
@@ -280,6 +280,29 @@ class AuthorityFleetTest {
 
     assertThat(dir.resolve("keys").resolve("leftover.pem")).doesNotExist();
     assertThat(jwtKeyIds(EmbeddedAuthority.open(dir))).isEqualTo(jwtKeyIds(created));
+  }
+
+  @Test
+  void revokeTokenWhenAnotherInstanceRevokedItThenRefusedHereAsRevoked() throws Exception {
+    MutableClock clock = new MutableClock(START);
+    Path dir = tmp.resolve("authority");
+    EmbeddedAuthority a = EmbeddedAuthority.newBuilder(TD).directory(dir).clock(clock).buildOrOpen();
+    EmbeddedAuthority b = EmbeddedAuthority.open(dir, clock);
+    JwtSvidVerifier verifierInB = JwtSvidVerifier.newBuilder().bundleSource(b.bundleSource())
+        .revocations(b.revocations()).audience("fleet").clock(clock).build();
+    JwtSvid token = a.mintJwtSvid(WORKLOAD, "fleet");
+    assertThat(verifierInB.verify(token.token()).subject()).isEqualTo(WORKLOAD);
+
+    a.revocations().revokeToken(token.tokenId(), token.expiresAt());
+    a.reloadIfChanged();
+    b.reloadIfChanged();
+
+    assertThat(dir.resolve(AuthorityStore.REVOCATIONS)).exists();
+    assertThatThrownBy(() -> verifierInB.verify(token.token())).isInstanceOf(JwtSvidRejectedException.class)
+        .extracting(e -> ((JwtSvidRejectedException) e).reason())
+        .isEqualTo(JwtSvidRejectedException.Reason.REVOKED);
+    assertThat(EmbeddedAuthority.open(dir, clock).revocations().isTokenRevoked(token.tokenId()))
+        .isTrue();
   }
 
   @Test
