@@ -17,6 +17,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -42,6 +43,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,17 +54,21 @@ import org.jspecify.annotations.Nullable;
  * {@code keys/<kid>.pem} per key (PKCS#8 private key and SPKI public key, mode 0600). Every file is written to a
  * temporary file and atomically moved into place, and writers hold a lock on {@code .lock}.
  *
- * <p>Thread-safe for one process: it keeps no mutable state of its own, and {@link #save} holds an exclusive lock on
- * {@code .lock} while it writes, so writers in this or another process take turns; the authority serializes its own
- * loads and saves.
+ * <p>Thread-safe, and safe across processes: it keeps no mutable state of its own, and {@link #save} and creation hold
+ * an exclusive lock on {@code .lock} ({@link #locked}), so writers in this or another process take turns; readers
+ * see whole files (atomic moves).
  */
 final class AuthorityStore {
   static final String FORMAT = "lanyard-authority/1";
   static final String METADATA = "authority.json";
+  static final String REVOCATIONS = "revocations.json";
+  static final String REVOCATIONS_FORMAT = "lanyard-revocations/1";
   private static final String KEYS = "keys";
   private static final String LOCK = ".lock";
   private static final String UPSTREAM = "upstream.pem";
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** One in-process lock per directory, taken before the file lock (a JVM may hold only one lock on a file). */
+  private static final ConcurrentHashMap<Path, ReentrantLock> LOCAL_LOCKS = new ConcurrentHashMap<>();
 
   private final Path dir;
   private final boolean posix;
@@ -89,17 +98,23 @@ final class AuthorityStore {
 
   /**
    * Prepares a new, empty (or absent) directory for an authority. An absent directory is created with mode 0700 in
-   * one step (no check-then-create race); an existing one (created meanwhile or given on purpose) must be an empty
-   * directory of the current user that group and others cannot write, and is then tightened to 0700.
+   * one step (no check-then-create race); an existing one (created meanwhile or given on purpose) must be a directory
+   * of the current user that group and others cannot write. The caller then creates the authority inside
+   * {@link #locked}, after {@link #claimLocked()}.
    */
   static AuthorityStore create(Path dir) {
     AuthorityStore store = new AuthorityStore(dir);
     try {
       if (!store.createOwnerOnlyDirectory(dir)) {
-        store.adopt(dir);
-      }
-      if (!store.createOwnerOnlyDirectory(dir.resolve(KEYS))) {
-        throw new AuthorityStoreException(dir.resolve(KEYS) + " appeared while the authority was being created");
+        if (!Files.isDirectory(dir)) {
+          throw new AuthorityStoreException(dir + " exists and is not a directory");
+        }
+        // Trust first: once the directory is ours and nobody else may write it, its content cannot change under us.
+        store.checkTrusted(dir, Role.DIRECTORY);
+        if (!store.holdsAuthority()) {
+          // Checked again under the lock; refused here already so that no lock file lands in a foreign directory.
+          store.checkOnlyOurFiles();
+        }
       }
     } catch (IOException e) {
       throw new AuthorityStoreException("cannot create " + dir + ": " + e.getMessage(), e);
@@ -107,24 +122,169 @@ final class AuthorityStore {
     return store;
   }
 
-  /** Takes an existing directory for a new authority: empty, ours, not writable by others; then owner-only. */
-  private void adopt(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      throw new AuthorityStoreException(dir + " exists and is not a directory");
+  /** True when the directory holds an authority ({@code authority.json}); call it under {@link #locked}. */
+  boolean holdsAuthority() {
+    return Files.exists(dir.resolve(METADATA));
+  }
+
+  /**
+   * Takes the directory for a new authority, under {@link #locked}: it must hold no authority and nothing but our own
+   * files (the lock, {@code keys/} and temporary files a creation that died half-way left: creation holds the lock
+   * throughout, so they are never another process's work in progress); leftovers are removed and the directory is
+   * tightened to 0700.
+   */
+  void claimLocked() {
+    try {
+      if (holdsAuthority()) {
+        throw new AuthorityStoreException(dir + " already holds an authority; refusing to overwrite it");
+      }
+      checkOnlyOurFiles();
+      Path keys = dir.resolve(KEYS);
+      if (!createOwnerOnlyDirectory(keys)) {
+        checkTrusted(keys, Role.DIRECTORY);
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(keys)) {
+          for (Path leftover : leftovers) {
+            Files.deleteIfExists(leftover);
+          }
+        }
+      }
+      if (posix) {
+        // An existing directory is tightened too: only the owner may list the authority.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      }
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot create the authority in " + dir + ": " + e.getMessage(), e);
     }
-    if (Files.exists(dir.resolve(METADATA))) {
-      throw new AuthorityStoreException(dir + " already holds an authority; refusing to overwrite it");
+  }
+
+  /** Revocations as stored in {@code revocations.json}. */
+  static final class Revocations {
+    final Map<String, Instant> tokens;
+    final Map<String, Instant> subjects;
+    final Set<String> keys;
+
+    Revocations(Map<String, Instant> tokens, Map<String, Instant> subjects, Set<String> keys) {
+      this.tokens = Map.copyOf(tokens);
+      this.subjects = Map.copyOf(subjects);
+      this.keys = Set.copyOf(keys);
     }
-    // Trust first: once the directory is ours and nobody else may write it, its emptiness cannot change under us.
-    checkTrusted(dir, Role.DIRECTORY);
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      if (entries.iterator().hasNext()) {
-        throw new AuthorityStoreException(dir + " is not empty and holds no authority; use an empty directory");
+  }
+
+  /** The modification time and size of {@code revocations.json}; null when absent. */
+  @Nullable String revocationsVersion() {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(dir.resolve(REVOCATIONS), BasicFileAttributes.class);
+      return attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + attributes.size();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Reads {@code revocations.json}; empty when absent. */
+  Revocations loadRevocations() {
+    Path file = dir.resolve(REVOCATIONS);
+    if (!Files.exists(file)) {
+      return new Revocations(Map.of(), Map.of(), Set.of());
+    }
+    try {
+      checkTrusted(file, Role.METADATA_FILE);
+      Map<String, Object> m = Json.parseObject(Files.readString(file, StandardCharsets.UTF_8), 4);
+      if (!REVOCATIONS_FORMAT.equals(m.get("format"))) {
+        throw new AuthorityStoreException(file + " is not a Lanyard revocation list");
+      }
+      Map<String, Instant> tokens = new LinkedHashMap<>();
+      Map<String, Instant> subjects = new LinkedHashMap<>();
+      Set<String> keys = new HashSet<>();
+      instants(m.get("tokens"), tokens);
+      instants(m.get("subjects"), subjects);
+      if (m.get("keys") instanceof List) {
+        for (Object k : (List<?>) m.get("keys")) {
+          keys.add(String.valueOf(k));
+        }
+      }
+      return new Revocations(tokens, subjects, keys);
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (ParseException | DateTimeParseException | ClassCastException e) {
+      throw new AuthorityStoreException(file + " is corrupt", e);
+    }
+  }
+
+  private static void instants(@Nullable Object value, Map<String, Instant> into) {
+    if (value instanceof Map) {
+      for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+        into.put(String.valueOf(e.getKey()), Instant.parse((String) e.getValue()));
       }
     }
-    if (posix) {
-      // An existing (empty) directory is tightened too: only the owner may list the authority.
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /** Writes {@code revocations.json} atomically, under {@link #locked}. */
+  void saveRevocations(Revocations revocations) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format", REVOCATIONS_FORMAT);
+    Map<String, Object> tokens = new LinkedHashMap<>();
+    revocations.tokens.forEach((id, until) -> tokens.put(id, until.toString()));
+    Map<String, Object> subjects = new LinkedHashMap<>();
+    revocations.subjects.forEach((id, before) -> subjects.put(id, before.toString()));
+    m.put("tokens", tokens);
+    m.put("subjects", subjects);
+    m.put("keys", new ArrayList<>(revocations.keys));
+    try {
+      writeAtomically(dir.resolve(REVOCATIONS), (JSONObjectUtils.toJSONString(m) + "\n")
+          .getBytes(StandardCharsets.UTF_8), false);
+    } catch (IOException e) {
+      throw new AuthorityStoreException("cannot write " + dir.resolve(REVOCATIONS) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Refuses a directory holding anything but our own files (an authority half-created, at most). */
+  private void checkOnlyOurFiles() throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        String name = entry.getFileName().toString();
+        boolean ours = name.equals(LOCK) || (name.equals(KEYS) && Files.isDirectory(entry))
+            || (name.startsWith(".") && name.endsWith(".tmp") && name.contains(".json."));
+        if (!ours) {
+          throw new AuthorityStoreException(dir + " is not empty and holds no authority; use an empty directory");
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs {@code action} holding the exclusive lock on {@code .lock}: writers and creators in this and other processes
+   * take turns. Reentrant within a thread; threads of one process take turns on an in-process lock first (a JVM may
+   * hold only one lock on a file).
+   */
+  <T> T locked(Supplier<T> action) {
+    ReentrantLock local = LOCAL_LOCKS.computeIfAbsent(dir.toAbsolutePath().normalize(), d -> new ReentrantLock());
+    local.lock();
+    try {
+      if (local.getHoldCount() > 1) {
+        return action.get();
+      }
+      try (FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+              StandardOpenOption.WRITE);
+          FileLock lock = lockChannel.lock()) {
+        return action.get();
+      } catch (IOException e) {
+        throw new AuthorityStoreException("cannot lock " + dir.resolve(LOCK) + ": " + e.getMessage(), e);
+      }
+    } finally {
+      local.unlock();
+    }
+  }
+
+  /**
+   * The modification time and size of {@code authority.json}, to notice a change by another process cheaply; null
+   * when it cannot be read.
+   */
+  @Nullable String metadataVersion() {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(dir.resolve(METADATA), BasicFileAttributes.class);
+      return attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS) + ":" + attributes.size();
+    } catch (IOException e) {
+      return null;
     }
   }
 
@@ -236,9 +396,14 @@ final class AuthorityStore {
 
   /** Writes the authority: new key files first, then the metadata, then removes files of dropped keys. */
   void save(Snapshot snapshot) {
-    try (FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.lock()) {
+    locked(() -> {
+      saveLocked(snapshot);
+      return null;
+    });
+  }
+
+  private void saveLocked(Snapshot snapshot) {
+    try {
       Set<String> kept = new HashSet<>();
       if (snapshot.upstream != null) {
         kept.add(UPSTREAM);

@@ -24,7 +24,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +49,16 @@ import org.slf4j.LoggerFactory;
  * <p>The CA is self-signed, or an intermediate under an upstream CA (its key and certificate chain, the way SPIRE's
  * disk upstream authority works); then the bundle's root is the upstream root. CA certificates are CA:TRUE (critical),
  * keyCertSign and cRLSign (critical), with the URI SAN {@code spiffe://<trust domain>}.
+ *
+ * <p>One directory may be shared by several processes on a host ({@link Builder#buildOrOpen()}): exactly one
+ * creates it, the others wait on its lock and open it. Every key change, manual or scheduled, takes the directory's
+ * lock, re-reads the latest state there, decides and writes, so processes take turns and a scheduled step is done by
+ * one of them. An authority opened from (or created in) a directory re-checks it every second and re-reads it when
+ * another process changed it: rotation, taint, revocation and new keys made elsewhere are served by {@link #bundle()}
+ * and {@link #bundleSource()}, and used for signing, within 2 s. Revocations ({@link #revocations()}) are kept in
+ * {@code revocations.json} there, written within a second of being made and taken up by the other processes within
+ * 2 s more. A retired key stays published for the maximum TTL plus 5 minutes, far longer than another process may
+ * keep signing with it, so one process's rotation never breaks another's tokens.
  *
  * <p>Thread-safe. Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and,
  * when the authority has a directory, persisted before they are published.
@@ -107,12 +121,28 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private final Object lock = new Object();
   private volatile State state;
   private volatile Instant nextMaintenance;
-  private final BundleSource bundleSource = td -> {
-    if (!trustDomain().equals(td)) {
-      return Optional.empty();
+  /** The modification time and size of {@code authority.json} as last read or written; null before. */
+  private volatile @Nullable String diskVersion;
+  /** The modification time and size of {@code revocations.json} as last read or written; null before or absent. */
+  private volatile @Nullable String revocationsDiskVersion;
+  /** {@link RevocationList#version()} when the list and the directory last agreed. */
+  private volatile long persistedRevocationVersion;
+  private final BundleSource bundleSource = new BundleSource() {
+    @Override
+    public Optional<TrustBundle> bundleFor(TrustDomain td) {
+      if (!trustDomain().equals(td)) {
+        return Optional.empty();
+      }
+      maintainIfDue();
+      return state.bundleOptional;
     }
-    maintainIfDue();
-    return state.bundleOptional;
+
+    @Override
+    public void requestRefresh(TrustDomain td) {
+      if (trustDomain().equals(td)) {
+        DirectoryWatcher.checkSoon(EmbeddedAuthority.this);
+      }
+    }
   };
 
   private EmbeddedAuthority(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream,
@@ -166,10 +196,22 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(clock, "clock");
     AuthorityStore store = AuthorityStore.existing(directory);
+    return opened(store, clock);
+  }
+
+  /** The authority in {@code store}'s directory, maintained and watched. */
+  private static EmbeddedAuthority opened(AuthorityStore store, Clock clock) {
+    String version = store.metadataVersion();
     AuthorityStore.Snapshot snapshot = store.load();
     EmbeddedAuthority authority = new EmbeddedAuthority(snapshot.trustDomain, snapshot.settings, snapshot.upstream,
         clock, store, snapshot.sequence, snapshot.keys);
+    authority.diskVersion = version;
     authority.maintain();
+    authority.syncRevocations(store);
+    DirectoryWatcher.watch(authority);
+    LOG.info("embedded authority for {} opened from {}: sequence {}, JWT keys {}; changes by other processes are "
+        + "picked up within {}", authority.trustDomain, store.directory(), authority.state.sequence,
+        keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
     return authority;
   }
 
@@ -429,43 +471,60 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return kind == Kind.JWT ? jwtLifecycle : caLifecycle;
   }
 
-  private SigningKey prepare(Kind kind) {
+  /**
+   * Runs a key change: with a directory, under its lock and on the latest state there (another process may have
+   * changed it), so that processes take turns and none overwrites another's change.
+   */
+  private <T> T change(Supplier<T> step) {
     synchronized (lock) {
+      AuthorityStore s = store;
+      if (s == null) {
+        return step.get();
+      }
+      return s.locked(() -> {
+        reloadLocked(s);
+        return step.get();
+      });
+    }
+  }
+
+  private SigningKey prepare(Kind kind) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).prepare(state.ring(kind), clock.instant(), keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.prepared());
-    }
+    });
   }
 
   private SigningKey activate(Kind kind) {
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).activate(state.ring(kind), clock.instant());
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.active());
-    }
+    });
   }
 
   private SigningKey rotate(Kind kind) {
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).rotate(state.ring(kind), clock.instant(), keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.prepared() != null ? next.prepared() : next.active());
-    }
+    });
   }
 
   private SigningKey taint(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    synchronized (lock) {
+    return change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).taint(state.ring(kind), keyId, clock.instant(),
           keyFactory.of(kind));
       publishIfChanged(kind, next);
       return Objects.requireNonNull(next.find(keyId));
-    }
+    });
   }
 
   private void revoke(Kind kind, String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    synchronized (lock) {
+    change(() -> {
       KeyRing<SigningKey> next = lifecycle(kind).revoke(state.ring(kind), keyId);
       if (kind == Kind.X509_CA && upstream != null) {
         throw new IllegalStateException("the bundle's root is the upstream CA, so removing intermediate " + keyId
@@ -475,26 +534,184 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         revocations.revokeKey(keyId);
       }
       publishIfChanged(kind, next);
-    }
+      return null;
+    });
   }
 
   /**
    * Applies the time-driven lifecycle now, for JWT keys and CAs: creates the first key, prepares, activates, and drops
    * retired keys whose last credential has expired. Called automatically (cheaply) on minting and bundle reads.
+   *
+   * <p>With a directory shared by several processes, only one performs a step at a time: when a step is due, this
+   * takes the directory's lock, re-reads the latest state there, decides again and writes; a process that lost the
+   * race finds the step done and changes nothing.
    */
   public void maintain() {
     synchronized (lock) {
       Instant now = clock.instant();
-      State s = state;
-      KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
-          keyFactory.of(Kind.JWT));
-      KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
-          keyFactory.of(Kind.X509_CA));
-      if (jwt != s.jwt || cas != s.cas) {
-        publish(jwt, cas);
+      if (maintainStep(now, false)) {
+        AuthorityStore s = store;
+        if (s == null) {
+          maintainStep(now, true);
+        } else {
+          s.locked(() -> {
+            reloadLocked(s);
+            return maintainStep(now, true);
+          });
+        }
       }
       nextMaintenance = now.plus(settings.maintenanceInterval());
     }
+  }
+
+  /** Whether the lifecycle changes the current state at {@code now}; with {@code apply}, publishes the change. */
+  private boolean maintainStep(Instant now, boolean apply) {
+    if (!apply) {
+      try {
+        return maintainStep(now, false, state);
+      } catch (KeyLifecycle.WouldMakeKey e) {
+        return true;
+      }
+    }
+    return maintainStep(now, true, state);
+  }
+
+  private boolean maintainStep(Instant now, boolean apply, State s) {
+    KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
+        apply ? keyFactory.of(Kind.JWT) : KeyLifecycle.noKey());
+    KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
+        apply ? keyFactory.of(Kind.X509_CA) : KeyLifecycle.noKey());
+    boolean changed = jwt != s.jwt || cas != s.cas;
+    if (changed && apply) {
+      publish(jwt, cas);
+    }
+    return changed;
+  }
+
+  /**
+   * Re-reads the directory when {@code authority.json} changed since this process last read or wrote it (another
+   * process rotated, tainted, revoked or added keys), so that bundles and signing follow the latest state. Called by
+   * the directory watcher about every second; cheap (one stat) when nothing changed.
+   */
+  void reloadIfChanged() {
+    AuthorityStore s = store;
+    if (s == null) {
+      return;
+    }
+    syncRevocations(s);
+    String version = s.metadataVersion();
+    if (version == null || version.equals(diskVersion)) {
+      return;
+    }
+    synchronized (lock) {
+      s.locked(() -> {
+        reloadLocked(s);
+        return null;
+      });
+    }
+  }
+
+  /**
+   * Keeps {@link #revocations()} and {@code revocations.json} in step: revocations made here (through the list or
+   * {@link #revokeJwtKey}) are written there, revocations written there by other processes are added here. Revocations
+   * are only ever added, so the two are merged. A stat of the file and a look at the list's version when nothing
+   * changed.
+   */
+  private void syncRevocations(AuthorityStore s) {
+    if (revocations.version() == persistedRevocationVersion
+        && Objects.equals(s.revocationsVersion(), revocationsDiskVersion)) {
+      return;
+    }
+    synchronized (lock) {
+      s.locked(() -> {
+        syncRevocationsLocked(s);
+        return null;
+      });
+    }
+  }
+
+  /** Holds {@link #lock} and the directory's lock. */
+  private void syncRevocationsLocked(AuthorityStore s) {
+    String diskVersionNow = s.revocationsVersion();
+    AuthorityStore.Revocations disk = s.loadRevocations();
+    Instant now = clock.instant();
+    Map<String, Instant> tokens = revocations.revokedTokens();
+    Map<SpiffeId, Instant> subjects = revocations.revokedSubjects();
+    int added = 0;
+    for (Map.Entry<String, Instant> e : disk.tokens.entrySet()) {
+      if (e.getValue().isAfter(now) && !tokens.containsKey(e.getKey())) {
+        revocations.revokeToken(e.getKey(), e.getValue());
+        added++;
+      }
+    }
+    for (Map.Entry<String, Instant> e : disk.subjects.entrySet()) {
+      SpiffeId subject = SpiffeId.parse(e.getKey());
+      Instant before = subjects.get(subject);
+      if (before == null || before.isBefore(e.getValue())) {
+        revocations.revokeSubject(subject, e.getValue());
+        added++;
+      }
+    }
+    for (String keyId : disk.keys) {
+      if (!revocations.isKeyRevoked(keyId)) {
+        revocations.revokeKey(keyId);
+        added++;
+      }
+    }
+    long version = revocations.version();
+    Map<String, Instant> mergedTokens = new LinkedHashMap<>();
+    revocations.revokedTokens().forEach((id, until) -> {
+      if (until.isAfter(now)) {
+        mergedTokens.put(id, until);
+      }
+    });
+    Map<String, Instant> mergedSubjects = new LinkedHashMap<>();
+    revocations.revokedSubjects().forEach((id, before) -> mergedSubjects.put(id.toString(), before));
+    Set<String> mergedKeys = revocations.revokedKeys();
+    if (!mergedTokens.equals(disk.tokens) || !mergedSubjects.equals(disk.subjects) || !mergedKeys.equals(disk.keys)) {
+      s.saveRevocations(new AuthorityStore.Revocations(mergedTokens, mergedSubjects, mergedKeys));
+      diskVersionNow = s.revocationsVersion();
+      LOG.info("embedded authority in {}: revocations written ({} token ids, {} subjects, {} keys)", s.directory(),
+          mergedTokens.size(), mergedSubjects.size(), mergedKeys.size());
+    }
+    if (added > 0) {
+      LOG.info("embedded authority in {}: {} revocations by another process taken up", s.directory(), added);
+    }
+    revocationsDiskVersion = diskVersionNow;
+    persistedRevocationVersion = version;
+  }
+
+  /** Adopts the latest state in the directory, if it changed. Holds {@link #lock} and the directory's lock. */
+  private void reloadLocked(AuthorityStore s) {
+    String version = s.metadataVersion();
+    if (version == null || version.equals(diskVersion)) {
+      // Unchanged, or not written yet: this authority is being created.
+      return;
+    }
+    AuthorityStore.Snapshot snapshot = s.load();
+    diskVersion = version;
+    State current = state;
+    if (snapshot.sequence == current.sequence) {
+      LOG.debug("embedded authority in {} unchanged (sequence {})", s.directory(), current.sequence);
+      return;
+    }
+    if (!snapshot.trustDomain.equals(trustDomain)) {
+      throw new AuthorityStoreException(s.directory() + " now holds an authority for " + snapshot.trustDomain
+          + ", not " + trustDomain + "; keeping the keys read before");
+    }
+    state = new State(trustDomain, ring(snapshot.keys, Kind.JWT), ring(snapshot.keys, Kind.X509_CA),
+        snapshot.sequence, settings.bundleRefreshHint);
+    LOG.info("embedded authority in {} reloaded after a change by another process: sequence {} -> {}, JWT keys {}, "
+        + "CAs {}", s.directory(), current.sequence, snapshot.sequence, keyIds(state.jwt), keyIds(state.cas));
+  }
+
+  /** Key ids with their states, for log lines: {@code [a1b2 ACTIVE, c3d4 PREPARED]}. */
+  private static List<String> keyIds(KeyRing<SigningKey> ring) {
+    List<String> ids = new ArrayList<>();
+    for (SigningKey key : ring.keys()) {
+      ids.add(key.keyId + " " + key.state() + (key.tainted ? " tainted" : ""));
+    }
+    return ids;
   }
 
   private void maintainIfDue() {
@@ -545,8 +762,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private void publish(KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas) {
     long sequence = state.sequence + 1;
     State next = new State(trustDomain, jwt, cas, sequence, settings.bundleRefreshHint);
-    if (store != null) {
-      store.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
+    AuthorityStore s = store;
+    if (s != null) {
+      s.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
+      diskVersion = s.metadataVersion();
     }
     state = next;
   }
@@ -685,6 +904,23 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * @throws AuthorityStoreException when the directory cannot be used
      */
     public EmbeddedAuthority build() {
+      AuthoritySettings settings = settings();
+      Path dir = directory;
+      if (dir == null) {
+        EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, null, 0,
+            List.of());
+        authority.maintain();
+        return authority;
+      }
+      AuthorityStore store = AuthorityStore.create(dir);
+      return store.locked(() -> {
+        store.claimLocked();
+        return created(store, settings);
+      });
+    }
+
+    /** The validated settings. @throws IllegalArgumentException when they contradict each other */
+    private AuthoritySettings settings() {
       AuthoritySettings settings = new AuthoritySettings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl,
           maxJwtSvidTtl, bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
       if (upstream != null) {
@@ -696,10 +932,45 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
               + upstreamCert.getNotBefore().toInstant() + " to " + upstreamCert.getNotAfter().toInstant() + ")");
         }
       }
-      AuthorityStore store = directory == null ? null : AuthorityStore.create(directory);
+      return settings;
+    }
+
+    /**
+     * Opens the authority in the {@linkplain #directory(Path) directory}, or creates it there when it holds none: the
+     * way several processes that share one directory start, all at once too. Creation holds the directory's lock
+     * from first key to {@code authority.json}, so exactly one process creates the authority and the others wait and
+     * then open it. An authority opened this way keeps its own persisted settings (and trust domain: check
+     * {@link EmbeddedAuthority#trustDomain()}); this builder's settings apply only to one it creates.
+     *
+     * @throws IllegalStateException when no directory was set
+     * @throws IllegalArgumentException when the settings contradict each other
+     * @throws AuthorityStoreException when the directory cannot be used (foreign content, wrong owner or mode,
+     *     corrupt)
+     */
+    public EmbeddedAuthority buildOrOpen() {
+      Path dir = directory;
+      if (dir == null) {
+        throw new IllegalStateException("buildOrOpen() needs a directory(...)");
+      }
+      AuthoritySettings settings = settings();
+      AuthorityStore store = AuthorityStore.create(dir);
+      return store.locked(() -> {
+        if (store.holdsAuthority()) {
+          return opened(store, clock);
+        }
+        store.claimLocked();
+        return created(store, settings);
+      });
+    }
+
+    /** A new authority in {@code store}'s claimed directory: its first keys saved, then watched. */
+    private EmbeddedAuthority created(AuthorityStore store, AuthoritySettings settings) {
       EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0,
           List.of());
       authority.maintain();
+      DirectoryWatcher.watch(authority);
+      LOG.info("embedded authority for {} created in {}: JWT keys {}; changes by other processes are picked up "
+          + "within {}", trustDomain, store.directory(), keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
       return authority;
     }
   }

@@ -69,6 +69,22 @@ final class KeyLifecycle {
     K newKey(Instant now);
   }
 
+  /** Thrown by {@link #noKey()}: a dry run of {@link #maintain} would make a key. */
+  static final class WouldMakeKey extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    WouldMakeKey() {
+      super("a dry run would make a key", null, false, false);
+    }
+  }
+
+  /** A factory for dry runs: throws {@link WouldMakeKey} instead of making a key. */
+  static <K> Factory<K> noKey() {
+    return now -> {
+      throw new WouldMakeKey();
+    };
+  }
+
   private final Duration lifetime;
   private final Duration maxCredentialTtl;
   private final Duration retirementGrace;

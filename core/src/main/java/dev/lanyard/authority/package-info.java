@@ -8,7 +8,8 @@
  * the authority's maximum is shortened to it, as the minter and issuer interfaces allow. The authority can persist to
  * a directory, with private keys in files of mode 0600 written atomically, so that the CLI and restarted processes
  * keep the same authority. A directory or key file another user owns or may write (or, for a key, read) is refused on
- * creation and on opening.
+ * creation and on opening. Several processes may share one directory: creation and every change take its lock, and
+ * each process picks up the others' changes (keys and revocations) within seconds.
  */
 @NullMarked
 package dev.lanyard.authority;

@@ -4,7 +4,9 @@ import dev.lanyard.spiffe.SpiffeId;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -105,6 +107,21 @@ public final class RevocationList {
    */
   public long version() {
     return version.get();
+  }
+
+  /** The revoked token ids, each with the instant it is remembered until: a copy. */
+  public Map<String, Instant> revokedTokens() {
+    return Map.copyOf(tokens);
+  }
+
+  /** The revoked subjects, each with the instant before which its tokens are revoked: a copy. */
+  public Map<SpiffeId, Instant> revokedSubjects() {
+    return Map.copyOf(subjects);
+  }
+
+  /** The ids of the revoked keys: a copy. */
+  public Set<String> revokedKeys() {
+    return Set.copyOf(keys.keySet());
   }
 
   private void pruneTokensIfLarge() {

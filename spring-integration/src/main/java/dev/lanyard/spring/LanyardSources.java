@@ -27,7 +27,6 @@ import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -56,8 +55,8 @@ final class LanyardSources {
     }
     EmbeddedAuthority authority;
     try {
-      authority = Files.exists(authorityDir.resolve("authority.json")) ? EmbeddedAuthority.open(authorityDir)
-          : EmbeddedAuthority.newBuilder(trustDomain).directory(authorityDir).build();
+      // Opens it, or creates it when absent: several services sharing the directory may start at once.
+      authority = EmbeddedAuthority.newBuilder(trustDomain).directory(authorityDir).buildOrOpen();
     } catch (AuthorityStoreException | IllegalArgumentException e) {
       throw invalid(AUTHORITY_DIR, authorityDir, e.getMessage());
     }
