@@ -71,6 +71,13 @@ public class LanyardProperties {
   /** Outbound calls: the services this one calls, and what tokens to attach. */
   private final Client client = new Client();
 
+  /**
+   * Federation: trust domain to its bundle, e.g. {@code lanyard.federation.partner.example=file:/etc/partner.json} or
+   * {@code =https://partner.example/bundle} (same rules as {@code lanyard.bundle}). Callers of these trust domains are
+   * accepted too, each verified only against its own trust domain's bundle; policy rules name them by SPIFFE ID.
+   */
+  private Map<String, String> federation = new LinkedHashMap<>();
+
   public boolean isEnabled() {
     return enabled;
   }
@@ -153,6 +160,14 @@ public class LanyardProperties {
 
   public Policy getPolicy() {
     return policy;
+  }
+
+  public Map<String, String> getFederation() {
+    return federation;
+  }
+
+  public void setFederation(Map<String, String> federation) {
+    this.federation = federation;
   }
 
   public Client getClient() {
