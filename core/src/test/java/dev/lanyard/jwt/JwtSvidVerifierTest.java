@@ -744,4 +744,50 @@ class JwtSvidVerifierTest {
 
     assertThat(builder(authority.bundleSource()).build().verify(token).issuer()).contains("https://issuer.example.org");
   }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Federation: the bundle of the subject's trust domain, and only it
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Nested
+  class Federation {
+    final TrustDomain partner = TrustDomain.of("partner.example");
+    /** The partner's bundle holds K2 under the same kid "k1" as the own bundle's K1. */
+    final TrustBundle partnerBundle = TrustBundle.newBuilder(partner)
+        .addJwtKey(JwtKey.of("k1", K2.getPublic(), Optional.empty())).build();
+    final BundleSource federated = dev.lanyard.trust.FederatedBundleSource.newBuilder(TD, BundleSource.of(BUNDLE))
+        .federate(partner, BundleSource.of(partnerBundle)).build();
+
+    Obj partnerClaims() {
+      return CLAIMS.without("sub").str("sub", "spiffe://partner.example/billing");
+    }
+
+    @Test
+    void verifyWhenPartnerSubjectSignedWithPartnerKeyThenAccepted() throws JwtSvidRejectedException {
+      String token = signed(ES256, K2.getPrivate(), HEADER.json(), partnerClaims().json());
+
+      assertThat(builder(federated).build().verify(token).subject().trustDomain()).isEqualTo(partner);
+    }
+
+    @Test
+    void verifyWhenPartnerSubjectSignedWithOwnKeyOfSameKidThenBadSignature() {
+      String token = signed(ES256, K1.getPrivate(), HEADER.json(), partnerClaims().json());
+
+      assertThat(rejectionOf(builder(federated).build(), token)).isEqualTo(Reason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verifyWhenOwnSubjectSignedWithPartnerKeyThenBadSignature() {
+      String token = signed(ES256, K2.getPrivate(), HEADER.json(), CLAIMS.json());
+
+      assertThat(rejectionOf(builder(federated).build(), token)).isEqualTo(Reason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void verifyWhenPartnerSubjectWithoutFederationThenUntrustedTrustDomain() {
+      String token = signed(ES256, K2.getPrivate(), HEADER.json(), partnerClaims().json());
+
+      assertThat(rejectionOf(verifier(), token)).isEqualTo(Reason.UNTRUSTED_TRUST_DOMAIN);
+    }
+  }
 }

@@ -137,6 +137,24 @@ class PolicyTest {
   }
 
   @Test
+  void decideWhenFederatedCallerNamedThenOnlyItsExactRuleAllowsAndSamePathElsewhereDenied() {
+    Policy policy = Policy.parse("GET /invoices spiffe://partner.example/billing\n"
+        + "GET /partners spiffe://partner.example/*\n"
+        + "GET /orders spiffe://example.org/billing\n", SOURCE);
+    SpiffeId partnerBilling = SpiffeId.parse("spiffe://partner.example/billing");
+
+    assertThat(policy.decide("GET", "/invoices", caller(partnerBilling)).outcome()).isEqualTo(Outcome.ALLOWED);
+    assertThat(policy.decide("GET", "/invoices", caller(SpiffeId.parse("spiffe://partner.example/other")))
+        .outcome()).isEqualTo(Outcome.DENIED);
+    assertThat(policy.decide("GET", "/invoices", caller(SpiffeId.parse("spiffe://example.org/billing")))
+        .outcome()).isEqualTo(Outcome.DENIED);
+    assertThat(policy.decide("GET", "/invoices", caller(SpiffeId.parse("spiffe://partner.example.evil/billing")))
+        .outcome()).isEqualTo(Outcome.DENIED);
+    assertThat(policy.decide("GET", "/partners", caller(partnerBilling)).outcome()).isEqualTo(Outcome.ALLOWED);
+    assertThat(policy.decide("GET", "/orders", caller(partnerBilling)).outcome()).isEqualTo(Outcome.DENIED);
+  }
+
+  @Test
   void parseWhenUnknownMethodThenMessageIsExactlyFileLineAndMethod() {
     String text = "# header\n#\n\nGET /a any\nGET /b any\n\nPSOT /payments/charge spiffe://example.org/orders\n";
 

@@ -21,6 +21,8 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.TlsTestSupport.EchoServer;
 import dev.lanyard.tls.TlsTestSupport.Exchange;
 import dev.lanyard.tls.TlsTestSupport.RecordingTrustManager;
+import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.VerifiedX509Svid;
 import dev.lanyard.x509.X509SvidRejectedException;
@@ -385,6 +387,38 @@ class MutualTlsTest {
       assertThat(exchange.protocol()).isEqualTo(protocol);
       assertThat(exchange.serverLeaf()).isEqualTo(serverSvids.current().leaf());
       assertThat(echo.errors).isEmpty();
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void rawSocketsWhenPartnerClientAndServerFederatedThenAcceptedAndWithoutFederationRefused(String protocol) {
+    assertTimeoutPreemptively(TIMEOUT, () -> {
+      TrustDomain partnerDomain = TrustDomain.of("partner.example");
+      SpiffeId partnerBilling = SpiffeId.parse("spiffe://partner.example/billing");
+      EmbeddedAuthority partner = EmbeddedAuthority.newBuilder(partnerDomain).build();
+      X509SvidVerifier federated = X509SvidVerifier.newBuilder().bundleSource(
+          FederatedBundleSource.newBuilder(EXAMPLE, authority.bundleSource())
+              .federate(partnerDomain, BundleSource.of(partner.bundle())).build()).build();
+      SSLContext server = SpiffeTls.context(serverSvids, federated, PeerAuthorizer.oneOf(partnerBilling));
+      EchoServer echo = track(new EchoServer(server, federated));
+      // The partner's client trusts the server's trust domain (example.org) the same way.
+      SSLContext client = SpiffeTls.context(source(partner, partnerBilling), verifier,
+          PeerAuthorizer.exactly(PAYMENTS));
+
+      Exchange exchange = call(client, protocol, echo.port(), true);
+
+      assertThat(exchange.reply()).startsWith("200 spiffe://partner.example/billing ");
+      assertThat(echo.errors).isEmpty();
+
+      RecordingTrustManager unfederated = new RecordingTrustManager(SpiffeTls.trustManager(verifier,
+          PeerAuthorizer.oneOf(partnerBilling)));
+      EchoServer plain = track(new EchoServer(context(new KeyManager[] {SpiffeTls.keyManager(serverSvids)},
+          unfederated), verifier));
+
+      assertThat(catchThrowable(() -> call(client, protocol, plain.port(), true))).isNotNull();
+      assertThat(causeOfType(unfederated.rejections.poll(10, TimeUnit.SECONDS), PeerRejectedException.class)
+          .reason()).isEqualTo(Reason.UNTRUSTED_TRUST_DOMAIN);
     });
   }
 

@@ -8,9 +8,15 @@ import dev.lanyard.servlet.InboundSettings.InvalidSettingException;
 import dev.lanyard.servlet.InboundSettings.Setting;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.FileBundleSource;
 import dev.lanyard.trust.HttpBundleSource;
 import jakarta.servlet.FilterConfig;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +56,11 @@ final class InitParams {
       }
     } catch (RuntimeException e) {
       throw new InitParamException(LanyardFilter.BUNDLE, e.getMessage());
+    }
+    FederatedBundleSource federation = federation(config, settings, bundleSource);
+    if (federation != null) {
+      bundleSource = federation;
+      closeable = federation;
     }
     PolicyFile policyFile;
     try {
@@ -106,6 +117,77 @@ final class InitParams {
     } catch (IllegalStateException e) {
       throw new InitParamException(LanyardFilter.OIDC_ISSUERS, e.getMessage() + " (init-param '"
           + LanyardFilter.OIDC_ALLOW_INSECURE_HTTP + "' set to true allows http, for tests only)");
+    }
+  }
+
+  /**
+   * The own bundle source federated with the trust domains of the {@code lanyard.federation.<trust domain>}
+   * init-params (each a bundle file or an https URL, with the same rules as {@code bundle}), or null when there are
+   * none. On an error, the sources already built are closed.
+   */
+  static @Nullable FederatedBundleSource federation(FilterConfig config, InboundSettings settings, BundleSource own)
+      throws InitParamException {
+    List<String> names = new ArrayList<>();
+    for (String name : Collections.list(config.getInitParameterNames())) {
+      if (name.startsWith(LanyardFilter.FEDERATION_PREFIX)) {
+        names.add(name);
+      }
+    }
+    if (names.isEmpty()) {
+      return null;
+    }
+    Collections.sort(names);
+    FederatedBundleSource.Builder builder = FederatedBundleSource.newBuilder(settings.trustDomain(), own);
+    List<AutoCloseable> built = new ArrayList<>();
+    try {
+      for (String name : names) {
+        TrustDomain td;
+        try {
+          td = TrustDomain.of(name.substring(LanyardFilter.FEDERATION_PREFIX.length()));
+        } catch (IllegalArgumentException e) {
+          throw new InitParamException(name, "does not name a trust domain: " + e.getMessage());
+        }
+        if (td.equals(settings.trustDomain())) {
+          throw new InitParamException(name, "names this filter's own trust domain, whose bundle is init-param '"
+              + LanyardFilter.BUNDLE + "'");
+        }
+        String value = required(config, name);
+        String lower = value.toLowerCase(Locale.ROOT);
+        try {
+          if (lower.startsWith("http://") && !settings.allowInsecureHttpBundle()) {
+            throw new InitParamException(name, "'" + value + "' is cleartext http: bundles must come over https "
+                + "(init-param '" + LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE + "' set to true allows http, for tests "
+                + "only)");
+          }
+          if (lower.startsWith("https://") || lower.startsWith("http://")) {
+            HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value));
+            if (settings.allowInsecureHttpBundle()) {
+              http.allowInsecureHttp();
+            }
+            HttpBundleSource source = http.build();
+            built.add(source);
+            builder.federate(td, source);
+          } else {
+            builder.federate(td, FileBundleSource.of(td, resolve(config, value)));
+          }
+        } catch (RuntimeException e) {
+          throw new InitParamException(name, e.getMessage());
+        }
+      }
+      try {
+        return builder.build();
+      } catch (IllegalArgumentException e) {
+        throw new InitParamException(LanyardFilter.FEDERATION_PREFIX + "*", e.getMessage());
+      }
+    } catch (InitParamException e) {
+      for (AutoCloseable source : built) {
+        try {
+          source.close();
+        } catch (Exception ignored) {
+          // closing an http source only stops its refresh thread
+        }
+      }
+      throw e;
     }
   }
 

@@ -15,6 +15,7 @@ import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.RevocationList;
 import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
@@ -72,7 +73,10 @@ import org.slf4j.LoggerFactory;
  * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}),
  * {@value #OIDC_ISSUERS}, {@value #OIDC_AUDIENCE}, {@value #OIDC_MAX_TOKEN_LIFETIME}, {@value #OIDC_TRUST_DOMAIN} and
  * {@value #OIDC_ALLOW_INSECURE_HTTP} (Kubernetes service-account tokens; see {@link Builder#oidcVerifier}). Defaults and
- * bounds are those of {@link InboundSettings}.
+ * bounds are those of {@link InboundSettings}. Federation: each {@code lanyard.federation.<trust domain>} init-param
+ * (e.g. {@code lanyard.federation.partner.example}) names that trust domain's bundle, a file or an https URL with the
+ * same rules as {@code bundle}; its callers are then accepted too, each verified only against its own trust domain's
+ * bundle (see {@link FederatedBundleSource}), and policy rules name them by SPIFFE ID.
  *
  * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
  */
@@ -116,6 +120,11 @@ public final class LanyardFilter implements Filter {
   public static final String OIDC_TRUST_DOMAIN = "oidc-trust-domain";
   /** Init-param, INSECURE: {@code true} accepts cleartext {@code http://} OIDC issuers, for tests only. */
   public static final String OIDC_ALLOW_INSECURE_HTTP = "oidc-allow-insecure-http";
+  /**
+   * Init-param prefix: {@code lanyard.federation.<trust domain>} names the bundle (file or https URL, as
+   * {@value #BUNDLE}) of a trust domain whose callers are also accepted, e.g. {@code lanyard.federation.partner.example}.
+   */
+  public static final String FEDERATION_PREFIX = "lanyard.federation.";
 
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
@@ -346,7 +355,10 @@ public final class LanyardFilter implements Filter {
       return this;
     }
 
-    /** Where trust bundles come from. */
+    /**
+     * Where trust bundles come from. A {@link FederatedBundleSource} (whose own trust domain must be this filter's)
+     * also admits callers of the trust domains it federates with, each verified only by its own trust domain's bundle.
+     */
     public Builder bundleSource(BundleSource bundleSource) {
       unset(this.bundleSource, "bundle source");
       this.bundleSource = Objects.requireNonNull(bundleSource, "bundleSource");
@@ -445,13 +457,14 @@ public final class LanyardFilter implements Filter {
       if (trustDomain == null || audience == null || bundleSource == null || policy == null) {
         throw new IllegalStateException("trust domain, audience, bundle source and policy are required");
       }
+      TrustDomain[] federated = federatedTrustDomains(trustDomain, bundleSource);
       JwtSvidVerifier.Builder jwt = JwtSvidVerifier.newBuilder().bundleSource(bundleSource).audience(audience)
-          .trustDomains(trustDomain).maxTokenLifetime(maxTokenLifetime).clockSkew(clockSkew).clock(clock);
+          .trustDomains(trustDomain, federated).maxTokenLifetime(maxTokenLifetime).clockSkew(clockSkew).clock(clock);
       if (revocations != null) {
         jwt.revocations(revocations);
       }
-      X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource).trustDomains(trustDomain)
-          .clock(clock).build();
+      X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource)
+          .trustDomains(trustDomain, federated).clock(clock).build();
       if (allowUnnormalizedPaths) {
         LOG.warn("Lanyard accepts request paths that are not in normal form ({}=true): policy decides on the "
             + "container's normalised path, which frameworks routing on the raw request URI may not serve",
@@ -462,6 +475,19 @@ public final class LanyardFilter implements Filter {
       }
       return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
           new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable);
+    }
+
+    /** The trust domains a federated bundle source adds to the own one; none for any other source. */
+    private static TrustDomain[] federatedTrustDomains(TrustDomain own, BundleSource bundleSource) {
+      if (!(bundleSource instanceof FederatedBundleSource)) {
+        return new TrustDomain[0];
+      }
+      FederatedBundleSource federation = (FederatedBundleSource) bundleSource;
+      if (!federation.ownTrustDomain().equals(own)) {
+        throw new IllegalStateException("the federated bundle source is for trust domain "
+            + federation.ownTrustDomain() + ", not the filter's " + own);
+      }
+      return federation.federatedTrustDomains().toArray(new TrustDomain[0]);
     }
   }
 }

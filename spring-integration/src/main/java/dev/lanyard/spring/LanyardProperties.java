@@ -82,6 +82,12 @@ public class LanyardProperties {
 
   /** The bundle endpoint: this service's trust bundle, OIDC discovery and JWKS as public documents. */
   private final BundleEndpoint bundleEndpoint = new BundleEndpoint();
+  /**
+   * Federation: trust domain to its bundle, e.g. {@code lanyard.federation.partner.example=file:/etc/partner.json} or
+   * {@code =https://partner.example/bundle} (same rules as {@code lanyard.bundle}). Callers of these trust domains are
+   * accepted too, each verified only against its own trust domain's bundle; policy rules name them by SPIFFE ID.
+   */
+  private Map<String, String> federation = new LinkedHashMap<>();
 
   public boolean isEnabled() {
     return enabled;
@@ -177,6 +183,14 @@ public class LanyardProperties {
 
   public Policy getPolicy() {
     return policy;
+  }
+
+  public Map<String, String> getFederation() {
+    return federation;
+  }
+
+  public void setFederation(Map<String, String> federation) {
+    this.federation = federation;
   }
 
   public Client getClient() {

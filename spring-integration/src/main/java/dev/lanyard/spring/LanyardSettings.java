@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +52,7 @@ final class LanyardSettings {
   static final String POLICY_RULES = "lanyard.policy.rules";
   static final String TARGETS = "lanyard.client.targets";
   static final String SERVER_AUTHORIZATION = "lanyard.client.server-authorization";
+  static final String FEDERATION = "lanyard.federation";
 
   static final String CLASSPATH_PREFIX = "classpath:";
   private static final String FILE_PREFIX = "file:";
@@ -63,6 +67,7 @@ final class LanyardSettings {
   private final List<ClientTarget> targets;
   private final LanyardProperties.ServerAuthorization serverAuthorization;
   private final ServerAuthorizer serverAuthorizer;
+  private final Map<TrustDomain, String> federation;
 
   private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
     this.spiffeId = spiffeId(p);
@@ -73,6 +78,7 @@ final class LanyardSettings {
     this.workloadApiSocket = workloadApiSocket(p.getWorkloadApi().getSocket());
     this.workloadApiTimeout = workloadApiTimeout(p.getWorkloadApi().getTimeout());
     this.inbound = withBundle(inbound, p.getBundle(), resources);
+    this.federation = federation(p, trustDomain, resources);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
     this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
     this.serverAuthorization = p.getClient().getServerAuthorization() == null
@@ -173,6 +179,64 @@ final class LanyardSettings {
     if (!identity.spiffeId().equals(spiffeId)) {
       throw invalid(SPIFFE_ID, spiffeId, "the LanyardIdentity bean is " + identity.spiffeId());
     }
+  }
+
+  /**
+   * {@code lanyard.federation.<trust domain>}: each federated trust domain and its bundle location as written (an
+   * http(s) URL, {@code classpath:} resource or file), in property order.
+   */
+  Map<TrustDomain, String> federation() {
+    return federation;
+  }
+
+  /** The property of one federation entry, e.g. {@code lanyard.federation.partner.example}. */
+  static String federationProperty(String trustDomain) {
+    return FEDERATION + "." + trustDomain;
+  }
+
+  /** {@code lanyard.federation.*} checked: keys are trust domains other than the own, values usable locations. */
+  private static Map<TrustDomain, String> federation(LanyardProperties p, TrustDomain own,
+      ResourceLoader resources) {
+    Map<String, String> entries = p.getFederation() == null ? Map.of() : p.getFederation();
+    Map<TrustDomain, String> checked = new LinkedHashMap<>();
+    for (Map.Entry<String, String> entry : entries.entrySet()) {
+      String property = federationProperty(entry.getKey());
+      TrustDomain td;
+      try {
+        td = TrustDomain.of(entry.getKey());
+      } catch (IllegalArgumentException e) {
+        throw invalid(property, entry.getValue(), "the key is not a trust domain: " + e.getMessage());
+      }
+      if (td.equals(own)) {
+        throw invalid(property, entry.getValue(), "names this service's own trust domain, whose bundle is "
+            + BUNDLE);
+      }
+      if (blank(entry.getValue())) {
+        throw invalid(property, entry.getValue(), "needs a bundle location: a file or an https URL");
+      }
+      String value = stripped(entry.getValue());
+      if (isHttp(value)) {
+        if (value.regionMatches(true, 0, "http://", 0, 7) && !p.isAllowInsecureHttpBundle()) {
+          throw invalid(property, value, "is cleartext http: bundles must come over https ("
+              + ALLOW_INSECURE_HTTP_BUNDLE + "=true allows http, for tests only)");
+        }
+        try {
+          if (new URI(value).getHost() == null) {
+            throw invalid(property, value, "the URL has no host");
+          }
+        } catch (URISyntaxException e) {
+          throw invalid(property, value, "not a URL: " + e.getMessage());
+        }
+      } else if (value.startsWith(CLASSPATH_PREFIX)) {
+        if (!resources.getResource(value).exists()) {
+          throw invalid(property, value, "no such resource on the class path");
+        }
+      } else if (!Files.isRegularFile(filePath(property, value))) {
+        throw invalid(property, value, "no such file (give a SPIFFE bundle file or an http(s) URL)");
+      }
+      checked.put(td, value);
+    }
+    return Collections.unmodifiableMap(checked);
   }
 
   /** The property of an inbound setting. */

@@ -22,14 +22,20 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleFormatException;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.FileBundleSource;
+import dev.lanyard.trust.HttpBundleSource;
 import dev.lanyard.trust.TrustBundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import java.util.Locale;
+import java.util.Map;
 import org.springframework.core.io.Resource;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
@@ -95,8 +101,76 @@ final class LanyardSources {
     return WorkloadApiLanyardIdentity.connect(settings);
   }
 
-  /** Where callers' bundles come from: {@code lanyard.bundle}, or the identity's own. */
+  /**
+   * Where callers' bundles come from: {@code lanyard.bundle}, or the identity's own, federated with the trust domains
+   * of {@code lanyard.federation.*} when there are any.
+   */
   static BundleSource bundleSource(LanyardSettings settings, LanyardIdentity identity, ResourceLoader resources) {
+    BundleSource own = ownBundleSource(settings, identity, resources);
+    return settings.federation().isEmpty() ? own : federated(settings, own, resources);
+  }
+
+  /** The own bundle source federated with each {@code lanyard.federation.<trust domain>}. */
+  static FederatedBundleSource federated(LanyardSettings settings, BundleSource own, ResourceLoader resources) {
+    FederatedBundleSource.Builder builder = FederatedBundleSource.newBuilder(settings.trustDomain(), own);
+    List<AutoCloseable> built = new ArrayList<>();
+    try {
+      for (Map.Entry<TrustDomain, String> entry : settings.federation().entrySet()) {
+        TrustDomain td = entry.getKey();
+        String value = entry.getValue();
+        String property = LanyardSettings.federationProperty(td.name());
+        BundleSource source;
+        try {
+          source = federatedSource(settings, td, value, property, resources);
+        } catch (BundleUnavailableException | IllegalArgumentException | IllegalStateException e) {
+          throw invalid(property, value, e.getMessage());
+        } catch (IOException e) {
+          throw invalid(property, value, "cannot be read: " + e.getMessage());
+        }
+        if (source instanceof AutoCloseable) {
+          built.add((AutoCloseable) source);
+        }
+        builder.federate(td, source);
+      }
+      try {
+        return builder.build();
+      } catch (IllegalArgumentException e) {
+        throw invalid(LanyardSettings.FEDERATION, settings.federation(), e.getMessage());
+      }
+    } catch (RuntimeException e) {
+      for (AutoCloseable source : built) {
+        try {
+          source.close();
+        } catch (Exception ignored) {
+          // closing an http source only stops its refresh thread
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static BundleSource federatedSource(LanyardSettings settings, TrustDomain td, String value,
+      String property, ResourceLoader resources) throws IOException {
+    String lower = value.toLowerCase(Locale.ROOT);
+    if (lower.startsWith("https://") || lower.startsWith("http://")) {
+      HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value));
+      if (settings.inbound().allowInsecureHttpBundle()) {
+        http.allowInsecureHttp();
+      }
+      return http.build();
+    }
+    if (value.startsWith(CLASSPATH_PREFIX)) {
+      Resource resource = resources.getResource(value);
+      if (resource.isFile()) {
+        return FileBundleSource.of(td, resource.getFile().toPath());
+      }
+      return BundleSource.of(TrustBundle.parse(td, read(resource)));
+    }
+    return FileBundleSource.of(td, filePath(property, value));
+  }
+
+  /** Where callers' bundles of the own trust domain come from: {@code lanyard.bundle}, or the identity's own. */
+  static BundleSource ownBundleSource(LanyardSettings settings, LanyardIdentity identity, ResourceLoader resources) {
     InboundSettings inbound = settings.inbound();
     String bundle = inbound.bundle().orElse(null);
     if (bundle == null) {
