@@ -165,6 +165,24 @@ class AuthorityFleetTest {
   }
 
   @Test
+  void revokeTokenWhenAnotherProcessVerifiesItThenRefusedThereAsRevokedWithinTheBound() throws Exception {
+    Path dir = tmp.resolve("authority");
+    EmbeddedAuthority here = EmbeddedAuthority.newBuilder(TD).directory(dir).buildOrOpen();
+    JwtSvid token = here.mintJwtSvid(SpiffeId.of(TD, "/orders"), "fleet");
+    Path tokenFile = tmp.resolve("token.jwt");
+    Files.writeString(tokenFile, token.token(), StandardCharsets.US_ASCII);
+    Child verifier = spawn("verify", dir.toString(), tokenFile.toString());
+    assertThat(verifier.next("", Duration.ofSeconds(15))).isEqualTo("ACCEPTED");
+
+    here.revocations().revokeToken(token.tokenId(), token.expiresAt());
+    long revokedAt = System.nanoTime();
+
+    assertThat(verifier.next("", Duration.ofSeconds(10))).isEqualTo("REFUSED REVOKED");
+    Duration seenAfter = Duration.ofNanos(System.nanoTime() - revokedAt);
+    assertThat(seenAfter).isLessThan(DirectoryWatcher.BOUND.plusSeconds(2));
+  }
+
+  @Test
   void scheduledRotationWhenTwoProcessesRaceThenOneKeyPerStepAndNoTokenRefused() throws Exception {
     Path dir = tmp.resolve("authority");
     // Keys live 12 s: the next one is prepared at 6 s and signs from 10 s, so a 12 s run sees a rotation.

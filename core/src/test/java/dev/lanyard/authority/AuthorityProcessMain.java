@@ -24,9 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>{@code start DIR TD GO}: waits for file GO, then opens or creates the authority; prints
  *       {@code OK <td> <jwt kids>} or {@code FAIL <message>}.
- *   <li>{@code follow DIR}: opens the authority and prints {@code ACTIVE <kid>} each time another JWT key signs,
- *       {@code REVOKED <jti>} once a token id written to DIR/../revoke-check is refused as revoked; ends when stdin
- *       closes.
+ *   <li>{@code follow DIR}: opens the authority and prints {@code ACTIVE <kid>} each time another JWT key signs; ends
+ *       when stdin closes.
+ *   <li>{@code verify DIR TOKENFILE}: opens the authority and verifies the token in TOKENFILE every 10 ms with the
+ *       authority's bundle and revocations; prints {@code ACCEPTED} on the first acceptance and
+ *       {@code REFUSED <reason>} on the first refusal after it, then ends.
  *   <li>{@code race DIR NAME SECONDS}: opens the authority; for SECONDS mints a token every 20 ms, publishes it in
  *       DIR/../tokens/NAME.jwt and verifies the other processes' latest tokens with its own bundle; prints
  *       {@code SEEN <kid>} per signing key seen and {@code DONE ok=N failed=M} (and {@code REFUSED <reason>}).
@@ -42,6 +44,9 @@ final class AuthorityProcessMain {
         break;
       case "follow":
         follow(Path.of(args[1]));
+        break;
+      case "verify":
+        verify(Path.of(args[1]), Path.of(args[2]));
         break;
       case "race":
         race(Path.of(args[1]), args[2], Duration.ofSeconds(Long.parseLong(args[3])));
@@ -94,6 +99,34 @@ final class AuthorityProcessMain {
       }
       LockSupport.parkNanos(5_000_000);
     }
+  }
+
+  private static void verify(Path dir, Path tokenFile) throws IOException {
+    EmbeddedAuthority authority = EmbeddedAuthority.open(dir);
+    JwtSvidVerifier verifier = JwtSvidVerifier.newBuilder().bundleSource(authority.bundleSource())
+        .revocations(authority.revocations()).audience("fleet").build();
+    String token = Files.readString(tokenFile, StandardCharsets.US_ASCII);
+    boolean accepted = false;
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() - end < 0) {
+      try {
+        verifier.verify(token);
+        if (!accepted) {
+          accepted = true;
+          System.out.println("ACCEPTED");
+          System.out.flush();
+        }
+      } catch (JwtSvidRejectedException e) {
+        if (accepted) {
+          System.out.println("REFUSED " + e.reason());
+          return;
+        }
+        System.out.println("FAILED " + e.reason() + " " + e.getMessage());
+        return;
+      }
+      LockSupport.parkNanos(10_000_000);
+    }
+    System.out.println("TIMEOUT");
   }
 
   private static void race(Path dir, String name, Duration duration) throws IOException {
