@@ -210,6 +210,45 @@ public final class Certificates {
     throw new GeneralSecurityException("the private key is neither EC nor RSA PKCS#8");
   }
 
+  /**
+   * The one private key of a PEM text: PKCS#8 ({@code PRIVATE KEY}), SEC1 ({@code EC PRIVATE KEY}) or PKCS#1
+   * ({@code RSA PRIVATE KEY}), EC or RSA, unencrypted. The messages never quote the text.
+   */
+  public static PrivateKey parseAnyPrivateKeyPem(String pem) throws GeneralSecurityException {
+    List<byte[]> pkcs8 = pemBlocks(pem, "PRIVATE KEY");
+    List<byte[]> sec1 = pemBlocks(pem, "EC PRIVATE KEY");
+    List<byte[]> pkcs1 = pemBlocks(pem, "RSA PRIVATE KEY");
+    int plain = pkcs8.size();
+    if (plain + sec1.size() + pkcs1.size() != 1) {
+      throw new GeneralSecurityException("expected exactly one PEM private key (PRIVATE KEY, EC PRIVATE KEY or RSA "
+          + "PRIVATE KEY), found " + (plain + sec1.size() + pkcs1.size()));
+    }
+    if (plain == 1) {
+      return parsePrivateKeyPem(pem);
+    }
+    try {
+      org.bouncycastle.asn1.pkcs.PrivateKeyInfo info;
+      if (sec1.size() == 1) {
+        org.bouncycastle.asn1.sec.ECPrivateKey key = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(sec1.get(0));
+        org.bouncycastle.asn1.ASN1Object curve = key.getParametersObject();
+        if (curve == null) {
+          throw new GeneralSecurityException("the EC private key names no curve");
+        }
+        info = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+            org.bouncycastle.asn1.x9.X9ObjectIdentifiers.id_ecPublicKey, curve), key);
+      } else {
+        info = new org.bouncycastle.asn1.pkcs.PrivateKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+            org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption, org.bouncycastle.asn1.DERNull.INSTANCE),
+            org.bouncycastle.asn1.pkcs.RSAPrivateKey.getInstance(pkcs1.get(0)));
+      }
+      PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(info.getEncoded());
+      return KeyFactory.getInstance(sec1.size() == 1 ? "EC" : "RSA").generatePrivate(spec);
+    } catch (IOException | RuntimeException e) {
+      throw new GeneralSecurityException("the private key is not a valid "
+          + (sec1.size() == 1 ? "SEC1 EC" : "PKCS#1 RSA") + " key");
+    }
+  }
+
   /** PEM encoding of DER under {@code label}. */
   public static String pem(String label, byte[] der) {
     return "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)

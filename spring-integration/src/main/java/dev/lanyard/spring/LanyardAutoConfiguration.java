@@ -170,6 +170,21 @@ public final class LanyardAutoConfiguration {
     }
   }
 
+  /**
+   * The identity from files a sidecar keeps current ({@code lanyard.identity.source=files}, {@code lanyard.files.*}),
+   * unless the application brings its own identity.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(LanyardIdentity.class)
+  @Conditional(IdentitySourceCondition.Files.class)
+  static class FilesIdentityConfiguration {
+    @Bean
+    @ConditionalOnMissingBean
+    LanyardIdentity lanyardFilesIdentity(LanyardSettings settings) {
+      return FilesLanyardIdentity.open(settings);
+    }
+  }
+
   /** Inbound verification in a servlet web application. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)

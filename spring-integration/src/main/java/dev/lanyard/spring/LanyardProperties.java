@@ -74,6 +74,8 @@ public class LanyardProperties {
   /** The SPIFFE Workload API (used when {@code lanyard.identity.source=workload-api}). */
   private final WorkloadApi workloadApi = new WorkloadApi();
 
+  private final Files files = new Files();
+
   /** Request-time policy: who may call which endpoint with which scopes. Deny by default. */
   private final Policy policy = new Policy();
 
@@ -177,6 +179,10 @@ public class LanyardProperties {
     return authority;
   }
 
+  public Files getFiles() {
+    return files;
+  }
+
   public WorkloadApi getWorkloadApi() {
     return workloadApi;
   }
@@ -207,7 +213,7 @@ public class LanyardProperties {
     EMBEDDED,
     /** A SPIRE agent through the SPIFFE Workload API (needs {@code dev.lanyard:lanyard-workload-api}). */
     WORKLOAD_API,
-    /** SVID and bundle files kept current by another process (not available yet). */
+    /** SVID, key, bundle and token files kept current by another process (spiffe-helper, csi-driver-spiffe). */
     FILES
   }
 
@@ -242,6 +248,67 @@ public class LanyardProperties {
 
     public void setDir(@Nullable String dir) {
       this.dir = dir;
+    }
+  }
+
+  /** Files a sidecar keeps current, for {@code lanyard.identity.source=files}. */
+  public static class Files {
+    /**
+     * The X.509-SVID's PEM certificate chain, leaf first (spiffe-helper svid.pem, csi-driver-spiffe tls.crt).
+     * Required.
+     */
+    private @Nullable String certificate;
+
+    /** The SVID's PEM private key, PKCS#8, SEC1 or PKCS#1 (svid_key.pem, tls.key). Required. */
+    private @Nullable String key;
+
+    /** The trust domain's X.509 roots, PEM or SPIFFE bundle JSON (svid_bundle.pem, ca.crt). Required. */
+    private @Nullable String bundle;
+
+    /** A file holding this service's JWT-SVID (spiffe-helper jwt_svid.token), served for its audiences. Optional. */
+    private @Nullable String jwtToken;
+
+    /** The trust domain's SPIFFE bundle (JSON) with the JWT keys that verify callers' tokens. Optional. */
+    private @Nullable String jwtBundle;
+
+    public @Nullable String getCertificate() {
+      return certificate;
+    }
+
+    public void setCertificate(@Nullable String certificate) {
+      this.certificate = certificate;
+    }
+
+    public @Nullable String getKey() {
+      return key;
+    }
+
+    public void setKey(@Nullable String key) {
+      this.key = key;
+    }
+
+    public @Nullable String getBundle() {
+      return bundle;
+    }
+
+    public void setBundle(@Nullable String bundle) {
+      this.bundle = bundle;
+    }
+
+    public @Nullable String getJwtToken() {
+      return jwtToken;
+    }
+
+    public void setJwtToken(@Nullable String jwtToken) {
+      this.jwtToken = jwtToken;
+    }
+
+    public @Nullable String getJwtBundle() {
+      return jwtBundle;
+    }
+
+    public void setJwtBundle(@Nullable String jwtBundle) {
+      this.jwtBundle = jwtBundle;
     }
   }
 

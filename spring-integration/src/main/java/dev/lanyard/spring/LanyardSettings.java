@@ -48,6 +48,11 @@ final class LanyardSettings {
   static final String AUTHORITY_DIR = "lanyard.authority.dir";
   static final String WORKLOAD_API_SOCKET = "lanyard.workload-api.socket";
   static final String WORKLOAD_API_TIMEOUT = "lanyard.workload-api.timeout";
+  static final String FILES_CERTIFICATE = "lanyard.files.certificate";
+  static final String FILES_KEY = "lanyard.files.key";
+  static final String FILES_BUNDLE = "lanyard.files.bundle";
+  static final String FILES_JWT_TOKEN = "lanyard.files.jwt-token";
+  static final String FILES_JWT_BUNDLE = "lanyard.files.jwt-bundle";
   static final String POLICY_FILE = "lanyard.policy.file";
   static final String POLICY_RULES = "lanyard.policy.rules";
   static final String TARGETS = "lanyard.client.targets";
@@ -63,6 +68,7 @@ final class LanyardSettings {
   private final @Nullable Path authorityDir;
   private final @Nullable String workloadApiSocket;
   private final Duration workloadApiTimeout;
+  private final LanyardProperties.Files files;
   private final PolicySource policy;
   private final List<ClientTarget> targets;
   private final LanyardProperties.ServerAuthorization serverAuthorization;
@@ -77,6 +83,7 @@ final class LanyardSettings {
     this.authorityDir = authorityDir(p.getAuthority().getDir());
     this.workloadApiSocket = workloadApiSocket(p.getWorkloadApi().getSocket());
     this.workloadApiTimeout = workloadApiTimeout(p.getWorkloadApi().getTimeout());
+    this.files = p.getFiles();
     this.inbound = withBundle(inbound, p.getBundle(), resources);
     this.federation = federation(p, trustDomain, resources);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
@@ -133,6 +140,11 @@ final class LanyardSettings {
   /** {@code lanyard.workload-api.socket}, when set (else the Workload API's own default, SPIFFE_ENDPOINT_SOCKET). */
   Optional<String> workloadApiSocket() {
     return Optional.ofNullable(workloadApiSocket);
+  }
+
+  /** {@code lanyard.files.*}, read by {@link FilesLanyardIdentity} when {@code lanyard.identity.source=files}. */
+  LanyardProperties.Files files() {
+    return files;
   }
 
   /** {@code lanyard.workload-api.timeout}. */

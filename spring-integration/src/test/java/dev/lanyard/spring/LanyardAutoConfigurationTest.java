@@ -152,11 +152,11 @@ class LanyardAutoConfigurationTest {
                 + authorityDir));
   }
 
-  @ParameterizedTest
-  @CsvSource({"files"})
-  void identitySourceWhenNotAvailableYetThenStartFailsNamingTheProperty(String source) {
-    web.withPropertyValues("lanyard.identity.source=" + source)
-        .run(context -> assertFailure(context, "lanyard.identity.source", "'" + source + "' is not available yet"));
+  @Test
+  void identitySourceWhenFilesWithoutCertificateThenStartFailsNamingTheProperty() {
+    web.withPropertyValues("lanyard.identity.source=files")
+        .run(context -> assertFailure(context, "lanyard.files.certificate",
+            "is required when lanyard.identity.source=files"));
   }
 
   @ParameterizedTest
