@@ -4,8 +4,8 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.ServerAuthorizer;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
-import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.X509Svid;
 import dev.lanyard.x509.X509SvidVerifier;
@@ -15,8 +15,12 @@ import java.security.KeyStore;
 import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.KeyManagerFactorySpi;
@@ -60,6 +64,10 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
   private final TrustDomain trustDomain;
   private final BundleSource bundles;
   private final X509SvidVerifier verifier;
+  /** Which client certificates a handshake accepts: the own trust domain's and the federated ones'. */
+  private final PeerAuthorizer clients;
+  /** The own trust domain and the federated ones. */
+  private final Set<TrustDomain> trustDomains;
   private final ServerAuthorizer servers;
   private final String password;
   private volatile @Nullable AutoCloseable listener;
@@ -69,7 +77,17 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
     this.servers = servers;
     this.trustDomain = trustDomain;
     this.bundles = bundles;
-    this.verifier = X509SvidVerifier.newBuilder().bundleSource(bundles).trustDomains(trustDomain).build();
+    // Federated trust domains (lanyard.federation.*) are accepted as peers too, each against its own bundle; the
+    // policy and the server authorizer decide what they may do.
+    TrustDomain[] federated = bundles instanceof FederatedBundleSource
+        ? ((FederatedBundleSource) bundles).federatedTrustDomains().toArray(new TrustDomain[0]) : new TrustDomain[0];
+    this.verifier = X509SvidVerifier.newBuilder().bundleSource(bundles).trustDomains(trustDomain, federated).build();
+    Set<TrustDomain> peers = new LinkedHashSet<>();
+    peers.add(trustDomain);
+    peers.addAll(Arrays.asList(federated));
+    this.trustDomains = Set.copyOf(peers);
+    this.clients = federated.length == 0 ? PeerAuthorizer.memberOf(trustDomain)
+        : PeerAuthorizer.matching(id -> peers.contains(id.trustDomain()));
     byte[] random = new byte[16];
     new SecureRandom().nextBytes(random);
     this.password = HexFormat.of().formatHex(random);
@@ -90,7 +108,7 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
     SslStoreBundle stores = SslStoreBundle.of(keyStore(svid), password, trustStore());
     SslManagerBundle managers = SslManagerBundle.of(
         new FixedKeyManagerFactory(SpiffeTls.keyManager(identity.x509Svids())),
-        new FixedTrustManagerFactory(SpiffeTls.trustManager(verifier, PeerAuthorizer.memberOf(trustDomain),
+        new FixedTrustManagerFactory(SpiffeTls.trustManager(verifier, clients,
             servers)));
     SslOptions options = SslOptions.of(null, new String[] {"TLSv1.3", "TLSv1.2"});
     return SslBundle.of(stores, SslBundleKey.of(password, ALIAS), options, SslBundle.DEFAULT_PROTOCOL, managers);
@@ -108,14 +126,20 @@ final class LanyardSslBundle implements SslBundleRegistrar, AutoCloseable {
     }
   }
 
+  /**
+   * The roots of the own trust domain and of every federated one (Tomcat checks client certificates against the
+   * stores; the inbound verifier then checks each against its own trust domain's bundle). Built with each new SVID,
+   * so a federated root added later is trusted from the next rotation on.
+   */
   private KeyStore trustStore() {
-    List<X509Certificate> roots;
-    try {
-      roots = bundles.bundleFor(trustDomain).map(TrustBundle::x509Authorities).orElse(List.of());
-    } catch (BundleUnavailableException e) {
-      LOG.warn("SSL bundle '{}': the trust bundle of {} is unavailable, no roots for now: {}", NAME, trustDomain,
-          e.getMessage());
-      roots = List.of();
+    List<X509Certificate> roots = new ArrayList<>();
+    for (TrustDomain td : trustDomains) {
+      try {
+        bundles.bundleFor(td).ifPresent(b -> roots.addAll(b.x509Authorities()));
+      } catch (BundleUnavailableException e) {
+        LOG.warn("SSL bundle '{}': the trust bundle of {} is unavailable, no roots for it for now: {}", NAME, td,
+            e.getMessage());
+      }
     }
     try {
       KeyStore store = KeyStore.getInstance("PKCS12");

@@ -1,12 +1,19 @@
 package dev.lanyard.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.credentials.X509SvidSource;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.FederatedBundleSource;
+import dev.lanyard.x509.PeerAuthorizer;
+import dev.lanyard.x509.X509Svid;
+import dev.lanyard.x509.X509SvidVerifier;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +21,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
@@ -87,6 +96,44 @@ class FederationApplicationTest {
       assertThat(call(context, "/orders", own.mintJwtSvid(
           SpiffeId.parse("spiffe://example.org/orders"), AUDIENCE).token())).isEqualTo(200);
     }
+  }
+
+  @Test
+  void mutualTlsWhenPartnerPresentsItsSvidThenOnlyTheNamedPartnerCallerAllowed(@TempDir Path dir) throws Exception {
+    Path partnerBundle = Files.writeString(dir.resolve("partner.json"), PARTNER_AUTHORITY.bundle().toJson());
+
+    try (ConfigurableApplicationContext context = app("lanyard.federation.partner.example=file:" + partnerBundle,
+        "server.ssl.bundle=lanyard", "server.ssl.client-auth=want").run()) {
+      EmbeddedAuthority own = context.getBean(EmbeddedAuthority.class);
+
+      assertThat(mutualTlsCall(context, own, PARTNER_AUTHORITY, "spiffe://partner.example/billing")).isEqualTo(200);
+      assertThat(mutualTlsCall(context, own, PARTNER_AUTHORITY, "spiffe://partner.example/other")).isEqualTo(403);
+      assertThatThrownBy(() -> mutualTlsCall(context, own, STRANGER_AUTHORITY, "spiffe://other.example/billing"))
+          .isInstanceOf(IOException.class);
+    }
+  }
+
+  /** GET /invoices over mutual TLS with an X.509-SVID of {@code issuer} for {@code id}, trusting the service. */
+  int mutualTlsCall(ConfigurableApplicationContext context, EmbeddedAuthority own, EmbeddedAuthority issuer,
+      String id) throws Exception {
+    X509Svid svid = issuer.issueX509Svid(SpiffeId.parse(id));
+    X509SvidSource source = new X509SvidSource() {
+      @Override
+      public X509Svid current() {
+        return svid;
+      }
+
+      @Override
+      public AutoCloseable addListener(Consumer<X509Svid> listener) {
+        return () -> { };
+      }
+    };
+    SSLContext ssl = SpiffeTls.context(source,
+        X509SvidVerifier.newBuilder().bundleSource(own.bundleSource()).build(), PeerAuthorizer.any());
+    String port = context.getEnvironment().getProperty("local.server.port");
+    return HttpClient.newBuilder().sslContext(ssl).build().send(HttpRequest.newBuilder(
+        URI.create("https://localhost:" + port + "/invoices")).build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 
   @Test
