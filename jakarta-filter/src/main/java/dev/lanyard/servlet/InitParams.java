@@ -122,9 +122,8 @@ final class InitParams {
 
   /**
    * The own bundle source federated with the trust domains of the {@code lanyard.federation.<trust domain>}
-   * init-params (each a bundle file or an https URL, with the same rules and staleness bound as {@code bundle}), or null
-   * when there are
-   * none. On an error, the sources already built are closed.
+   * init-params (each a bundle file or an https URL, with the same rules and staleness bound as {@code bundle}), or
+   * null when there are none. On an error, the sources already built are closed.
    */
   static @Nullable FederatedBundleSource federation(FilterConfig config, InboundSettings settings, BundleSource own)
       throws InitParamException {
