@@ -122,8 +122,8 @@ final class InitParams {
 
   /**
    * The own bundle source federated with the trust domains of the {@code lanyard.federation.<trust domain>}
-   * init-params (each a bundle file or an https URL, with the same rules as {@code bundle}), or null when there are
-   * none. On an error, the sources already built are closed.
+   * init-params (each a bundle file or an https URL, with the same rules and staleness bound as {@code bundle}), or
+   * null when there are none. On an error, the sources already built are closed.
    */
   static @Nullable FederatedBundleSource federation(FilterConfig config, InboundSettings settings, BundleSource own)
       throws InitParamException {
@@ -160,7 +160,8 @@ final class InitParams {
                 + "only)");
           }
           if (lower.startsWith("https://") || lower.startsWith("http://")) {
-            HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value));
+            HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value))
+                .maxStaleness(settings.bundleMaxStaleness());
             if (settings.allowInsecureHttpBundle()) {
               http.allowInsecureHttp();
             }

@@ -7,10 +7,12 @@ import static dev.lanyard.servlet.LanyardFilterTomcatTest.invalidToken;
 import static dev.lanyard.servlet.LanyardFilterTomcatTest.webXml;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.testing.Await;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.x509.X509Svid;
 import java.io.OutputStream;
@@ -132,6 +134,38 @@ class LanyardFilterFederationTest {
       assertFederatedBehaviour(server);
     } finally {
       SSLContext.setDefault(previous);
+      endpoint.stop(0);
+    }
+  }
+
+  @Test
+  void requestWhenFederationUrlDownBeyondBundleMaxStalenessThenPartnerTokenFailsClosed(@TempDir Path dir)
+      throws Exception {
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    byte[] body = partner.bundle().toJson().getBytes(StandardCharsets.UTF_8);
+    endpoint.createContext("/bundle", exchange -> {
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    endpoint.start();
+    try (TomcatServer server = server(dir)
+        .initParam("allow-insecure-http-bundle", "true")
+        .initParam("bundle-max-staleness", "2s")
+        .initParam("lanyard.federation.partner.example",
+            "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/bundle").start()) {
+      assertThat(server.contextAvailable()).as(server.startupErrors()).isTrue();
+      assertAllowedAs(getWithToken(server, "/invoices", partner.mintJwtSvid(PARTNER_BILLING, AUDIENCE).token()),
+          PARTNER_BILLING);
+
+      endpoint.stop(0);
+
+      // The partner's bundle is held for the filter's bundle-max-staleness (2 s), not the 1 h default.
+      Await.until("partner token refused once the partner bundle is stale", () -> getWithToken(server, "/invoices",
+          partner.mintJwtSvid(PARTNER_BILLING, AUDIENCE).token()).statusCode() == 503, Duration.ofSeconds(10));
+      assertAllowedAs(getWithToken(server, "/orders", own.mintJwtSvid(ORDERS, AUDIENCE).token()), ORDERS);
+    } finally {
       endpoint.stop(0);
     }
   }

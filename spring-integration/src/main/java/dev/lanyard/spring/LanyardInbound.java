@@ -14,8 +14,9 @@ import java.util.Set;
  * Inbound verification as configured: the servlet filter (verification and policy, with the outcome table of
  * {@link LanyardFilter}), the realm of challenges, and the audit sink, shared by the plain servlet registration and
  * the Spring Security bridge. The filter is built from the same {@code InboundSettings} the servlet filter's init-params
- * map onto. Paths of the bundle endpoint ({@code lanyard.bundle-endpoint.*}) are public: {@code GET} and {@code HEAD} of
- * exactly those paths, in normal form, pass without a credential.
+ * map onto, with the Kubernetes token verifier of {@code lanyard.oidc.*} when issuers are set (the filter routes tokens
+ * of those issuers to it). Paths of the bundle endpoint ({@code lanyard.bundle-endpoint.*}) are public: {@code GET}
+ * and {@code HEAD} of exactly those paths, in normal form, pass without a credential.
  *
  * <p>Thread-safe: immutable.
  */
@@ -52,6 +53,7 @@ final class LanyardInbound {
         .clock(clock)
         .auditSink(audit);
     identity.revocations().ifPresent(builder::revocations);
+    settings.oidcVerifier().ifPresent(builder::oidcVerifier);
     return new LanyardInbound(builder.build(), settings.inbound().realm(), audit, clock,
         settings.allowUnnormalizedPaths(), publicPaths);
   }

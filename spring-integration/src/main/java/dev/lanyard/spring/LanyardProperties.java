@@ -84,6 +84,10 @@ public class LanyardProperties {
 
   /** The bundle endpoint: this service's trust bundle, OIDC discovery and JWKS as public documents. */
   private final BundleEndpoint bundleEndpoint = new BundleEndpoint();
+
+  /** Kubernetes service-account tokens from allow-listed OIDC issuers, accepted as callers besides JWT-SVIDs. */
+  private final Oidc oidc = new Oidc();
+
   /**
    * Federation: trust domain to its bundle, e.g. {@code lanyard.federation.partner.example=file:/etc/partner.json} or
    * {@code =https://partner.example/bundle} (same rules as {@code lanyard.bundle}). Callers of these trust domains are
@@ -205,6 +209,10 @@ public class LanyardProperties {
 
   public BundleEndpoint getBundleEndpoint() {
     return bundleEndpoint;
+  }
+
+  public Oidc getOidc() {
+    return oidc;
   }
 
   /** Where the service's own SVIDs come from. */
@@ -340,6 +348,70 @@ public class LanyardProperties {
 
     public void setTimeout(Duration timeout) {
       this.timeout = timeout;
+    }
+  }
+
+  /**
+   * Settings of the Kubernetes service-account token verifier: a bearer token whose {@code iss} is one of the issuers
+   * is verified against that issuer's OIDC discovery and JWKS, and its {@code system:serviceaccount:<ns>:<sa>} subject
+   * names the caller {@code spiffe://<trust domain>/ns/<ns>/sa/<sa>}. Off while no issuer is set.
+   */
+  public static class Oidc {
+    /**
+     * The allowed issuers, exactly as tokens carry them in {@code iss}, e.g. {@code https://kubernetes.default.svc}.
+     */
+    private List<String> issuers = new ArrayList<>();
+
+    /** The audience tokens must carry; defaults to {@code lanyard.audience}. */
+    private @Nullable String audience;
+
+    /** The longest token lifetime accepted, {@code exp - iat} (default 1h; more than 0, at most 24h). */
+    private @Nullable Duration maxTokenLifetime;
+
+    /** The trust domain service accounts map into; defaults to {@code lanyard.trust-domain}. */
+    private @Nullable String trustDomain;
+
+    /** Allows issuers with cleartext {@code http} URLs. For tests only. */
+    private boolean allowInsecureHttp;
+
+    public List<String> getIssuers() {
+      return issuers;
+    }
+
+    public void setIssuers(List<String> issuers) {
+      this.issuers = issuers;
+    }
+
+    public @Nullable String getAudience() {
+      return audience;
+    }
+
+    public void setAudience(@Nullable String audience) {
+      this.audience = audience;
+    }
+
+    public @Nullable Duration getMaxTokenLifetime() {
+      return maxTokenLifetime;
+    }
+
+    public void setMaxTokenLifetime(@Nullable Duration maxTokenLifetime) {
+      this.maxTokenLifetime = maxTokenLifetime;
+    }
+
+    public @Nullable String getTrustDomain() {
+      return trustDomain;
+    }
+
+    public void setTrustDomain(@Nullable String trustDomain) {
+      this.trustDomain = trustDomain;
+    }
+
+    public boolean isAllowInsecureHttp() {
+      return allowInsecureHttp;
+    }
+
+    public void setAllowInsecureHttp(boolean allowInsecureHttp) {
+      this.allowInsecureHttp = allowInsecureHttp;
     }
   }
 

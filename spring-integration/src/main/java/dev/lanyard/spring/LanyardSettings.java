@@ -1,5 +1,6 @@
 package dev.lanyard.spring;
 
+import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.servlet.InboundSettings;
 import dev.lanyard.servlet.InboundSettings.InvalidSettingException;
@@ -58,6 +59,11 @@ final class LanyardSettings {
   static final String TARGETS = "lanyard.client.targets";
   static final String SERVER_AUTHORIZATION = "lanyard.client.server-authorization";
   static final String FEDERATION = "lanyard.federation";
+  static final String OIDC_ISSUERS = "lanyard.oidc.issuers";
+  static final String OIDC_AUDIENCE = "lanyard.oidc.audience";
+  static final String OIDC_MAX_TOKEN_LIFETIME = "lanyard.oidc.max-token-lifetime";
+  static final String OIDC_TRUST_DOMAIN = "lanyard.oidc.trust-domain";
+  static final String OIDC_ALLOW_INSECURE_HTTP = "lanyard.oidc.allow-insecure-http";
 
   static final String CLASSPATH_PREFIX = "classpath:";
   private static final String FILE_PREFIX = "file:";
@@ -74,6 +80,7 @@ final class LanyardSettings {
   private final LanyardProperties.ServerAuthorization serverAuthorization;
   private final ServerAuthorizer serverAuthorizer;
   private final Map<TrustDomain, String> federation;
+  private final @Nullable OidcTokenVerifier oidcVerifier;
 
   private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
     this.spiffeId = spiffeId(p);
@@ -86,6 +93,7 @@ final class LanyardSettings {
     this.files = p.getFiles();
     this.inbound = withBundle(inbound, p.getBundle(), resources);
     this.federation = federation(p, trustDomain, resources);
+    this.oidcVerifier = oidcVerifier(p.getOidc(), this.inbound);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
     this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
     this.serverAuthorization = p.getClient().getServerAuthorization() == null
@@ -199,6 +207,64 @@ final class LanyardSettings {
    */
   Map<TrustDomain, String> federation() {
     return federation;
+  }
+
+  /** The Kubernetes service-account token verifier of {@code lanyard.oidc.*}, when issuers are set. */
+  Optional<OidcTokenVerifier> oidcVerifier() {
+    return Optional.ofNullable(oidcVerifier);
+  }
+
+  /**
+   * {@code lanyard.oidc.*} checked and built (the filter's {@code oidc-*} init-params, as properties): null when no
+   * issuer is set; audience and trust domain default to the inbound ones, the lifetime has the inbound bounds.
+   */
+  private static @Nullable OidcTokenVerifier oidcVerifier(LanyardProperties.Oidc p, InboundSettings inbound) {
+    List<String> issuers = p.getIssuers() == null ? List.of() : p.getIssuers();
+    if (issuers.isEmpty()) {
+      if (!blank(p.getAudience()) || !blank(p.getTrustDomain()) || p.getMaxTokenLifetime() != null
+          || p.isAllowInsecureHttp()) {
+        throw invalid(OIDC_ISSUERS, null, "is required when other lanyard.oidc.* properties are set: the issuers "
+            + "whose Kubernetes service-account tokens are accepted");
+      }
+      return null;
+    }
+    OidcTokenVerifier.Builder builder = OidcTokenVerifier.newBuilder();
+    for (int i = 0; i < issuers.size(); i++) {
+      String issuer = issuers.get(i);
+      if (blank(issuer)) {
+        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer,
+            "needs an issuer URL, e.g. https://kubernetes.default.svc");
+      }
+      if (stripped(issuer).regionMatches(true, 0, "http://", 0, 7) && !p.isAllowInsecureHttp()) {
+        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer, "is cleartext http: issuers must be https ("
+            + OIDC_ALLOW_INSECURE_HTTP + "=true allows http, for tests only)");
+      }
+      try {
+        builder.issuer(stripped(issuer));
+      } catch (IllegalArgumentException e) {
+        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer, e.getMessage());
+      }
+    }
+    builder.audience(blank(p.getAudience()) ? inbound.audience() : stripped(p.getAudience()));
+    try {
+      builder.trustDomain(blank(p.getTrustDomain()) ? inbound.trustDomain()
+          : TrustDomain.of(stripped(p.getTrustDomain())));
+    } catch (IllegalArgumentException e) {
+      throw invalid(OIDC_TRUST_DOMAIN, p.getTrustDomain(), e.getMessage());
+    }
+    Duration maxLifetime = p.getMaxTokenLifetime();
+    if (maxLifetime != null) {
+      if (maxLifetime.isNegative() || maxLifetime.isZero()
+          || maxLifetime.compareTo(InboundSettings.MAX_MAX_TOKEN_LIFETIME) > 0) {
+        throw invalid(OIDC_MAX_TOKEN_LIFETIME, maxLifetime, "must be more than 0 and at most 24h");
+      }
+      builder.maxTokenLifetime(maxLifetime);
+    }
+    builder.clockSkew(inbound.clockSkew());
+    if (p.isAllowInsecureHttp()) {
+      builder.allowInsecureHttp();
+    }
+    return builder.build();
   }
 
   /** The property of one federation entry, e.g. {@code lanyard.federation.partner.example}. */

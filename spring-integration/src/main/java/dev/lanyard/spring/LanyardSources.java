@@ -153,7 +153,8 @@ final class LanyardSources {
       String property, ResourceLoader resources) throws IOException {
     String lower = value.toLowerCase(Locale.ROOT);
     if (lower.startsWith("https://") || lower.startsWith("http://")) {
-      HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value));
+      HttpBundleSource.Builder http = HttpBundleSource.newBuilder(td, URI.create(value))
+          .maxStaleness(settings.inbound().bundleMaxStaleness());
       if (settings.inbound().allowInsecureHttpBundle()) {
         http.allowInsecureHttp();
       }

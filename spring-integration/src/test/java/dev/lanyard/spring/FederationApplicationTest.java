@@ -3,10 +3,12 @@ package dev.lanyard.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.credentials.X509SvidSource;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.tls.SpiffeTls;
 import dev.lanyard.trust.FederatedBundleSource;
@@ -14,13 +16,18 @@ import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.X509Svid;
 import dev.lanyard.x509.X509SvidVerifier;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Principal;
+import java.time.Duration;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
@@ -156,6 +163,42 @@ class FederationApplicationTest {
   void startWhenFederationFileMissingThenFailsNamingTheProperty(@TempDir Path dir) {
     assertThat(startupFailure(app("lanyard.federation.partner.example=file:" + dir.resolve("missing.json"))))
         .contains("lanyard.federation.partner.example").contains("no such file");
+  }
+
+  @Test
+  void requestWhenFederationUrlDownBeyondBundleMaxStalenessThenPartnerTokenFailsClosed() throws Exception {
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    byte[] body = PARTNER_AUTHORITY.bundle().toJson().getBytes(StandardCharsets.UTF_8);
+    endpoint.createContext("/bundle", exchange -> {
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    endpoint.start();
+    try (ConfigurableApplicationContext context = app("lanyard.allow-insecure-http-bundle=true",
+        "lanyard.bundle-max-staleness=2s",
+        "lanyard.federation.partner.example=http://127.0.0.1:" + endpoint.getAddress().getPort() + "/bundle").run()) {
+      EmbeddedAuthority own = context.getBean(EmbeddedAuthority.class);
+      assertThat(call(context, "/invoices", PARTNER_AUTHORITY.mintJwtSvid(
+          SpiffeId.parse("spiffe://partner.example/billing"), AUDIENCE).token())).isEqualTo(200);
+
+      endpoint.stop(0);
+
+      // The partner's bundle is held for lanyard.bundle-max-staleness (2 s), not the 1 h default.
+      Await.until("partner token refused once the partner bundle is stale", () -> {
+        try {
+          return call(context, "/invoices", PARTNER_AUTHORITY.mintJwtSvid(
+              SpiffeId.parse("spiffe://partner.example/billing"), AUDIENCE).token()) == 503;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, Duration.ofSeconds(10));
+      assertThat(call(context, "/orders", own.mintJwtSvid(
+          SpiffeId.parse("spiffe://example.org/orders"), AUDIENCE).token())).isEqualTo(200);
+    } finally {
+      endpoint.stop(0);
+    }
   }
 
   @SpringBootConfiguration
