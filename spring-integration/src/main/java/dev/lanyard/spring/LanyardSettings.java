@@ -290,9 +290,13 @@ final class LanyardSettings {
             + BUNDLE);
       }
       if (blank(entry.getValue())) {
-        throw invalid(property, entry.getValue(), "needs a bundle location: a file or an https URL");
+        throw invalid(property, entry.getValue(), "needs a bundle location: a file, an https URL or 'identity'");
       }
       String value = stripped(entry.getValue());
+      if (LanyardSources.FEDERATION_FROM_IDENTITY.equalsIgnoreCase(value)) {
+        checked.put(td, value); // the identity source's bundles (a SPIRE agent's federated bundles)
+        continue;
+      }
       if (isHttp(value)) {
         if (value.regionMatches(true, 0, "http://", 0, 7) && !p.isAllowInsecureHttpBundle()) {
           throw invalid(property, value, "is cleartext http: bundles must come over https ("

@@ -107,11 +107,18 @@ final class LanyardSources {
    */
   static BundleSource bundleSource(LanyardSettings settings, LanyardIdentity identity, ResourceLoader resources) {
     BundleSource own = ownBundleSource(settings, identity, resources);
-    return settings.federation().isEmpty() ? own : federated(settings, own, resources);
+    return settings.federation().isEmpty() ? own : federated(settings, own, identity.bundles(), resources);
   }
 
-  /** The own bundle source federated with each {@code lanyard.federation.<trust domain>}. */
-  static FederatedBundleSource federated(LanyardSettings settings, BundleSource own, ResourceLoader resources) {
+  /** The value of {@code lanyard.federation.<trust domain>} that takes that trust domain's bundle from the identity. */
+  static final String FEDERATION_FROM_IDENTITY = "identity";
+
+  /**
+   * The own bundle source federated with each {@code lanyard.federation.<trust domain>}: a file, a URL, or
+   * {@value #FEDERATION_FROM_IDENTITY} for the bundles the identity source brings (a SPIRE agent's federated bundles).
+   */
+  static FederatedBundleSource federated(LanyardSettings settings, BundleSource own, BundleSource identityBundles,
+      ResourceLoader resources) {
     FederatedBundleSource.Builder builder = FederatedBundleSource.newBuilder(settings.trustDomain(), own);
     List<AutoCloseable> built = new ArrayList<>();
     try {
@@ -121,7 +128,12 @@ final class LanyardSources {
         String property = LanyardSettings.federationProperty(td.name());
         BundleSource source;
         try {
-          source = federatedSource(settings, td, value, property, resources);
+          if (FEDERATION_FROM_IDENTITY.equalsIgnoreCase(value.strip())) {
+            // The identity owns (and closes) its bundle source; this view of it is never closed here.
+            source = domain -> identityBundles.bundleFor(domain);
+          } else {
+            source = federatedSource(settings, td, value, property, resources);
+          }
         } catch (BundleUnavailableException | IllegalArgumentException | IllegalStateException e) {
           throw invalid(property, value, e.getMessage());
         } catch (IOException e) {
