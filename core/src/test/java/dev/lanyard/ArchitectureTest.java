@@ -62,7 +62,7 @@ class ArchitectureTest {
         .whereLayer("x509").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust")
         .whereLayer("credentials").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "jwt", "x509")
         .whereLayer("authority")
-        .mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "jwt", "x509", "credentials")
+        .mayOnlyAccessLayers("spiffe", "jose", "internal", "inventory", "trust", "jwt", "x509", "credentials")
         .whereLayer("tls").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "x509", "credentials")
         .whereLayer("policy").mayOnlyAccessLayers("spiffe", "internal")
         .whereLayer("graph").mayOnlyAccessLayers("spiffe", "internal", "policy", "inventory")

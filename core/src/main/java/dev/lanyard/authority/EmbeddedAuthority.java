@@ -4,6 +4,7 @@ import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.credentials.JwtSvidMinter;
 import dev.lanyard.credentials.X509SvidIssuer;
 import dev.lanyard.internal.Certificates;
+import dev.lanyard.inventory.Inventory;
 import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
@@ -127,6 +128,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   private volatile @Nullable String revocationsDiskVersion;
   /** {@link RevocationList#version()} when the list and the directory last agreed. */
   private volatile long persistedRevocationVersion;
+  /** Set by the builder before the authority is handed out; null without an inventory. */
+  private volatile @Nullable InventoryGate inventory;
   private final BundleSource bundleSource = new BundleSource() {
     @Override
     public Optional<TrustBundle> bundleFor(TrustDomain td) {
@@ -738,6 +741,15 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       LOG.debug("{} for {}: TTL {} shortened to the authority's maximum {}", AuthoritySettings.credential(kind),
           subject, requested, granted);
     }
+    InventoryGate gate = inventory;
+    if (gate != null) {
+      Duration listed = gate.cap(kind, subject, granted);
+      if (listed.compareTo(granted) < 0) {
+        LOG.debug("{} for {}: TTL {} shortened to the identity inventory's maximum {}",
+            AuthoritySettings.credential(kind), subject, granted, listed);
+      }
+      granted = listed;
+    }
     return granted;
   }
 
@@ -797,6 +809,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     private @Nullable UpstreamCa upstream;
     private Clock clock = Clock.systemUTC();
     private @Nullable Path directory;
+    private @Nullable Inventory inventory;
 
     private Builder(TrustDomain trustDomain) {
       this.trustDomain = trustDomain;
@@ -898,6 +911,17 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     }
 
     /**
+     * Enforce an identity inventory (none by default; not persisted, so pass it to every process): JWT-SVIDs and
+     * X.509-SVIDs (CSR ones too) are refused with an {@link IllegalArgumentException} for a subject not listed in it,
+     * and their TTL is shortened to the listed maximum (the entry's {@code maxTtl} or the inventory's, whichever is
+     * shorter), as a TTL over the authority's maximum is.
+     */
+    public Builder inventory(Inventory inventory) {
+      this.inventory = Objects.requireNonNull(inventory, "inventory");
+      return this;
+    }
+
+    /**
      * Creates the authority with its first active JWT key and CA (and persists it, with a directory).
      *
      * @throws IllegalArgumentException when the settings contradict each other
@@ -910,13 +934,23 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, null, 0,
             List.of());
         authority.maintain();
-        return authority;
+        return gated(authority);
       }
       AuthorityStore store = AuthorityStore.create(dir);
-      return store.locked(() -> {
+      return gated(store.locked(() -> {
         store.claimLocked();
         return created(store, settings);
-      });
+      }));
+    }
+
+    /** {@code authority}, enforcing this builder's inventory if one was set. */
+    private EmbeddedAuthority gated(EmbeddedAuthority authority) {
+      Inventory listed = inventory;
+      if (listed != null) {
+        authority.inventory = new InventoryGate(listed);
+        LOG.info("embedded authority for {} enforces the identity inventory: {}", authority.trustDomain, listed);
+      }
+      return authority;
     }
 
     /** The validated settings. @throws IllegalArgumentException when they contradict each other */
@@ -954,13 +988,13 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       }
       AuthoritySettings settings = settings();
       AuthorityStore store = AuthorityStore.create(dir);
-      return store.locked(() -> {
+      return gated(store.locked(() -> {
         if (store.holdsAuthority()) {
           return opened(store, clock);
         }
         store.claimLocked();
         return created(store, settings);
-      });
+      }));
     }
 
     /** A new authority in {@code store}'s claimed directory: its first keys saved, then watched. */

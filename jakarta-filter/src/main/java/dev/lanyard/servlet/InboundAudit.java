@@ -26,6 +26,7 @@ final class InboundAudit {
   static final String SUBJECT_MISMATCH = "SUBJECT_MISMATCH";
   static final String BUNDLE_UNAVAILABLE = "BUNDLE_UNAVAILABLE";
   static final String NO_RULE_ALLOWS_CALLER = "NO_RULE_ALLOWS_CALLER";
+  static final String DEPLOY_ONLY_IDENTITY = "DEPLOY_ONLY_IDENTITY";
   // The filter's log category, as before the split: operators filter on it.
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
   private static final long UNAVAILABLE_WARNING_PERIOD = TimeUnit.SECONDS.toNanos(10);
@@ -95,6 +96,11 @@ final class InboundAudit {
   /** A caller no rule allows. */
   void denied(Caller caller, String method, String path, @Nullable String rule) {
     record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, rule).reason(NO_RULE_ALLOWS_CALLER));
+  }
+
+  /** A verified caller the identity inventory lists as deploy-only: refused whatever policy says. */
+  void deployOnly(Caller caller, String method, String path) {
+    record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, null).reason(DEPLOY_ONLY_IDENTITY));
   }
 
   private AuditEvent.Builder callerEvent(AuditEvent.Decision decision, Caller caller, String method, String path,

@@ -1,6 +1,8 @@
 package dev.lanyard.servlet;
 
 import dev.lanyard.internal.Durations;
+import dev.lanyard.inventory.Inventory;
+import dev.lanyard.inventory.InventoryException;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
@@ -72,6 +74,14 @@ final class InitParams {
     OidcTokenVerifier oidc = oidcVerifier(config, settings);
     if (oidc != null) {
       builder.oidcVerifier(oidc);
+    }
+    String inventory = config.getInitParameter(LanyardFilter.INVENTORY);
+    if (inventory != null) {
+      try {
+        builder.inventory(Inventory.read(resolve(config, inventory.strip())));
+      } catch (InventoryException e) {
+        throw new InitParamException(LanyardFilter.INVENTORY, e.getMessage());
+      }
     }
     return builder.engine(closeable);
   }

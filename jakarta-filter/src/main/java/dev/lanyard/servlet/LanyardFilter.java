@@ -7,6 +7,7 @@ import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Challenge;
+import dev.lanyard.inventory.Inventory;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>credential rejected</td><td>401</td>
  *       <td>{@code Bearer error="invalid_token", error_description="<fixed text for the reason>"}</td></tr>
  *   <tr><td>caller not allowed, or no rule matches</td><td>403</td><td></td></tr>
+ *   <tr><td>caller listed as deploy-only in the identity inventory (audit reason {@code DEPLOY_ONLY_IDENTITY}), whatever
+ *       policy says</td><td>403</td><td></td></tr>
  *   <tr><td>caller allowed, scopes missing</td><td>403</td>
  *       <td>{@code Bearer error="insufficient_scope", scope="<missing scopes>"}</td></tr>
  *   <tr><td>two Authorization headers</td><td>400</td><td>{@code Bearer error="invalid_request"}</td></tr>
@@ -72,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * cleartext {@code http://} bundle URL, for tests only, with a WARN at start) and {@value #ALLOW_UNNORMALIZED_PATHS}
  * ({@code true} or {@code false}, default {@code false}; see {@link Builder#allowUnnormalizedPaths()}),
  * {@value #OIDC_ISSUERS}, {@value #OIDC_AUDIENCE}, {@value #OIDC_MAX_TOKEN_LIFETIME}, {@value #OIDC_TRUST_DOMAIN} and
- * {@value #OIDC_ALLOW_INSECURE_HTTP} (Kubernetes service-account tokens; see {@link Builder#oidcVerifier}). Defaults and
+ * {@value #OIDC_ALLOW_INSECURE_HTTP} (Kubernetes service-account tokens; see {@link Builder#oidcVerifier}),
+ * {@value #INVENTORY} (an identity inventory file, read once at start; see {@link Builder#inventory}). Defaults and
  * bounds are those of {@link InboundSettings}. Federation: each {@code lanyard.federation.<trust domain>} init-param
  * (e.g. {@code lanyard.federation.partner.example}) names that trust domain's bundle, a file or an https URL with the
  * same rules as {@code bundle}; its callers are then accepted too, each verified only against its own trust domain's
@@ -125,6 +129,11 @@ public final class LanyardFilter implements Filter {
    * {@value #BUNDLE}) of a trust domain whose callers are also accepted, e.g. {@code lanyard.federation.partner.example}.
    */
   public static final String FEDERATION_PREFIX = "lanyard.federation.";
+  /**
+   * Init-param: an identity inventory file ({@code lanyard-inventory/1}, read once at start); callers it lists as
+   * deploy-only are refused with 403.
+   */
+  public static final String INVENTORY = "inventory";
 
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
@@ -187,9 +196,11 @@ public final class LanyardFilter implements Filter {
     private final InboundAudit audit;
     private final boolean allowUnnormalizedPaths;
     private final AutoCloseable closeable;
+    private final @Nullable Inventory inventory;
 
     Engine(Authenticator authenticator, Supplier<Policy> policy, EntryPoint entryPoint, InboundAudit audit,
-        boolean allowUnnormalizedPaths, AutoCloseable closeable) {
+        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory) {
+      this.inventory = inventory;
       this.authenticator = authenticator;
       this.policy = policy;
       this.entryPoint = entryPoint;
@@ -215,6 +226,11 @@ public final class LanyardFilter implements Filter {
       }
       Caller caller = authenticate(request, response, method, path);
       if (caller == null) {
+        return;
+      }
+      if (inventory != null && inventory.isDeployOnly(caller.id())) {
+        audit.deployOnly(caller, method, path);
+        entryPoint.forbidden(response);
         return;
       }
       Decision decision = match.decide(caller);
@@ -332,6 +348,7 @@ public final class LanyardFilter implements Filter {
     private AuditSink audit = AuditSink.slf4j();
     private boolean allowUnnormalizedPaths;
     private @Nullable OidcTokenVerifier oidcVerifier;
+    private @Nullable Inventory inventory;
 
     private Builder() {}
 
@@ -423,6 +440,17 @@ public final class LanyardFilter implements Filter {
       return this;
     }
 
+    /**
+     * An identity inventory: a verified caller it lists as deploy-only (a CI pipeline's identity, not a runtime one)
+     * is refused with 403 before policy is asked, audited as {@code DENIED} with reason {@code DEPLOY_ONLY_IDENTITY}.
+     * None by default.
+     */
+    public Builder inventory(Inventory inventory) {
+      unset(this.inventory, "inventory");
+      this.inventory = Objects.requireNonNull(inventory, "inventory");
+      return this;
+    }
+
     /** Where audit events go (SLF4J by default). */
     public Builder auditSink(AuditSink audit) {
       this.audit = Objects.requireNonNull(audit, "audit");
@@ -470,11 +498,14 @@ public final class LanyardFilter implements Filter {
             + "container's normalised path, which frameworks routing on the raw request URI may not serve",
             ALLOW_UNNORMALIZED_PATHS);
       }
+      if (inventory != null) {
+        LOG.info("Lanyard refuses callers the identity inventory lists as deploy-only: {}", inventory);
+      }
       if (oidcVerifier != null) {
         LOG.info("Lanyard accepts Kubernetes service-account tokens from OIDC issuers {}", oidcVerifier.issuers());
       }
       return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
-          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable);
+          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable, inventory);
     }
 
     /** The trust domains a federated bundle source adds to the own one; none for any other source. */

@@ -73,6 +73,22 @@ class InboundAuditTest {
   }
 
   @Test
+  void deployOnlyWhenRecordedThenDeniedWithItsOwnReasonCallerAndTokenIdButNoRule() {
+    audit.deployOnly(CALLER, "GET", "/orders");
+
+    AuditEvent e = events.get(0);
+    assertThat(e.time()).isEqualTo(NOW);
+    assertThat(e.decision()).isEqualTo(AuditEvent.Decision.DENIED);
+    assertThat(e.reason()).contains("DEPLOY_ONLY_IDENTITY");
+    assertThat(e.caller()).contains("spiffe://example.org/billing");
+    assertThat(e.callerVerified()).isTrue();
+    assertThat(e.tokenId()).contains("token-1");
+    assertThat(e.method()).contains("GET");
+    assertThat(e.path()).contains("/orders");
+    assertThat(e.rule()).isEmpty();
+  }
+
+  @Test
   void recordWhenSinkFailsThenTheFailureDoesNotReachTheRequest() {
     AuditSink failing = event -> {
       throw new IllegalStateException("disk full");

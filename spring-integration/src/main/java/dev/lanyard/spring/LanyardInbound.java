@@ -54,6 +54,7 @@ final class LanyardInbound {
         .auditSink(audit);
     identity.revocations().ifPresent(builder::revocations);
     settings.oidcVerifier().ifPresent(builder::oidcVerifier);
+    settings.inventory().ifPresent(builder::inventory);
     return new LanyardInbound(builder.build(), settings.inbound().realm(), audit, clock,
         settings.allowUnnormalizedPaths(), publicPaths);
   }

@@ -88,6 +88,9 @@ public class LanyardProperties {
   /** Kubernetes service-account tokens from allow-listed OIDC issuers, accepted as callers besides JWT-SVIDs. */
   private final Oidc oidc = new Oidc();
 
+  /** The identity inventory: deploy-only callers refused, and the embedded authority's issuance checked. */
+  private final Inventory inventory = new Inventory();
+
   /**
    * Federation: trust domain to its bundle, e.g. {@code lanyard.federation.partner.example=file:/etc/partner.json} or
    * {@code =https://partner.example/bundle} (same rules as {@code lanyard.bundle}). Callers of these trust domains are
@@ -213,6 +216,10 @@ public class LanyardProperties {
 
   public Oidc getOidc() {
     return oidc;
+  }
+
+  public Inventory getInventory() {
+    return inventory;
   }
 
   /** Where the service's own SVIDs come from. */
@@ -443,6 +450,25 @@ public class LanyardProperties {
 
     public void setRules(List<String> rules) {
       this.rules = rules;
+    }
+  }
+
+  /** The identity inventory ({@code lanyard.inventory.*}). */
+  public static class Inventory {
+    /**
+     * An identity inventory file ({@code lanyard-inventory/1} JSON, read once at start), e.g.
+     * {@code file:/etc/lanyard/inventory.json} or {@code classpath:inventory.json}. Callers it lists as deploy-only
+     * are refused with 403; the embedded authority refuses to issue for unlisted IDs and caps TTLs at the listed
+     * maximum.
+     */
+    private @Nullable String file;
+
+    public @Nullable String getFile() {
+      return file;
+    }
+
+    public void setFile(@Nullable String file) {
+      this.file = file;
     }
   }
 

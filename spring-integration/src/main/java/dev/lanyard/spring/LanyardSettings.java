@@ -55,6 +55,7 @@ final class LanyardSettings {
   static final String FILES_JWT_TOKEN = "lanyard.files.jwt-token";
   static final String FILES_JWT_BUNDLE = "lanyard.files.jwt-bundle";
   static final String POLICY_FILE = "lanyard.policy.file";
+  static final String INVENTORY_FILE = "lanyard.inventory.file";
   static final String POLICY_RULES = "lanyard.policy.rules";
   static final String TARGETS = "lanyard.client.targets";
   static final String SERVER_AUTHORIZATION = "lanyard.client.server-authorization";
@@ -81,6 +82,7 @@ final class LanyardSettings {
   private final ServerAuthorizer serverAuthorizer;
   private final Map<TrustDomain, String> federation;
   private final @Nullable OidcTokenVerifier oidcVerifier;
+  private final dev.lanyard.inventory.@Nullable Inventory inventory;
 
   private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
     this.spiffeId = spiffeId(p);
@@ -95,6 +97,7 @@ final class LanyardSettings {
     this.federation = federation(p, trustDomain, resources);
     this.oidcVerifier = oidcVerifier(p.getOidc(), this.inbound);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
+    this.inventory = LanyardSources.inventory(p.getInventory(), resources);
     this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
     this.serverAuthorization = p.getClient().getServerAuthorization() == null
         ? LanyardProperties.ServerAuthorization.TARGET : p.getClient().getServerAuthorization();
@@ -207,6 +210,11 @@ final class LanyardSettings {
    */
   Map<TrustDomain, String> federation() {
     return federation;
+  }
+
+  /** The identity inventory of {@code lanyard.inventory.file}, when set. */
+  Optional<dev.lanyard.inventory.Inventory> inventory() {
+    return Optional.ofNullable(inventory);
   }
 
   /** The Kubernetes service-account token verifier of {@code lanyard.oidc.*}, when issuers are set. */

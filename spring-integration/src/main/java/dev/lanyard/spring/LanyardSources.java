@@ -4,6 +4,7 @@ import static dev.lanyard.spring.LanyardSettings.AUTHORITY_DIR;
 import static dev.lanyard.spring.LanyardSettings.BUNDLE;
 import static dev.lanyard.spring.LanyardSettings.CLASSPATH_PREFIX;
 import static dev.lanyard.spring.LanyardSettings.IDENTITY_SOURCE;
+import static dev.lanyard.spring.LanyardSettings.INVENTORY_FILE;
 import static dev.lanyard.spring.LanyardSettings.POLICY_FILE;
 import static dev.lanyard.spring.LanyardSettings.POLICY_RULES;
 import static dev.lanyard.spring.LanyardSettings.TRUST_DOMAIN;
@@ -14,6 +15,8 @@ import static dev.lanyard.spring.LanyardSettings.stripped;
 
 import dev.lanyard.authority.AuthorityStoreException;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.inventory.Inventory;
+import dev.lanyard.inventory.InventoryException;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyException;
 import dev.lanyard.policy.PolicyFile;
@@ -56,13 +59,15 @@ final class LanyardSources {
     settings.requireEmbeddedSource();
     TrustDomain trustDomain = settings.trustDomain();
     Path authorityDir = settings.authorityDir().orElse(null);
+    EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(trustDomain);
+    settings.inventory().ifPresent(builder::inventory);
     if (authorityDir == null) {
-      return EmbeddedAuthority.newBuilder(trustDomain).build();
+      return builder.build();
     }
     EmbeddedAuthority authority;
     try {
       // Opens it, or creates it when absent: several services sharing the directory may start at once.
-      authority = EmbeddedAuthority.newBuilder(trustDomain).directory(authorityDir).buildOrOpen();
+      authority = builder.directory(authorityDir).buildOrOpen();
     } catch (AuthorityStoreException | IllegalArgumentException e) {
       throw invalid(AUTHORITY_DIR, authorityDir, e.getMessage());
     }
@@ -235,6 +240,28 @@ final class LanyardSources {
       throw invalid(e.source(), index >= 0 && index < rules.size() ? rules.get(index) : rules, problem(e));
     }
     return new LanyardSettings.PolicySource(() -> parsed, POLICY_RULES);
+  }
+
+  /** The identity inventory of {@code lanyard.inventory.file}, or null when it is not set. */
+  static @Nullable Inventory inventory(LanyardProperties.Inventory p, ResourceLoader resources) {
+    if (blank(p.getFile())) {
+      return null;
+    }
+    String value = stripped(p.getFile());
+    try {
+      if (value.startsWith(CLASSPATH_PREFIX)) {
+        Resource resource = resources.getResource(value);
+        if (!resource.exists()) {
+          throw invalid(INVENTORY_FILE, value, "no such resource on the class path");
+        }
+        return Inventory.parse(read(resource), resource.getFilename() == null ? value : resource.getFilename());
+      }
+      return Inventory.read(filePath(INVENTORY_FILE, value));
+    } catch (InventoryException e) {
+      throw invalid(INVENTORY_FILE, value, e.getMessage());
+    } catch (IOException e) {
+      throw invalid(INVENTORY_FILE, value, "cannot be read: " + e.getMessage());
+    }
   }
 
   private static LanyardSettings.PolicySource policyFile(String value, ResourceLoader resources) {
