@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package layering of {@code lanyard-core}, lowest first: {@code spiffe} and {@code jose} (values with no
- * dependencies), {@code internal} (machinery), {@code trust}, {@code jwt}; {@code oidc} (beside {@code x509}); {@code x509}, {@code credentials},
- * {@code authority}; {@code tls}; {@code policy}; {@code audit}. A package may use only the packages its rule names;
+ * dependencies), {@code internal} (machinery), {@code audit} (event values and sinks, so that the authority can
+ * audit what it issues), {@code inventory}, {@code trust}, {@code jwt}; {@code oidc} (beside {@code x509});
+ * {@code x509}, {@code credentials}, {@code authority}; {@code tls}; {@code policy}; {@code graph}. A package may use only the packages its rule names;
  * there are no cycles; {@code internal} and third-party types (Nimbus, BouncyCastle, Caffeine) never appear in a
  * public signature; core never reaches for an adapter.
  */
@@ -41,6 +42,7 @@ class ArchitectureTest {
         .layer("spiffe").definedBy("dev.lanyard.spiffe..")
         .layer("jose").definedBy("dev.lanyard.jose..")
         .layer("internal").definedBy("dev.lanyard.internal..")
+        .layer("audit").definedBy("dev.lanyard.audit..")
         .layer("inventory").definedBy("dev.lanyard.inventory..")
         .layer("trust").definedBy("dev.lanyard.trust..")
         .layer("jwt").definedBy("dev.lanyard.jwt..")
@@ -51,10 +53,10 @@ class ArchitectureTest {
         .layer("tls").definedBy("dev.lanyard.tls..")
         .layer("policy").definedBy("dev.lanyard.policy..")
         .layer("graph").definedBy("dev.lanyard.graph..")
-        .layer("audit").definedBy("dev.lanyard.audit..")
         .whereLayer("spiffe").mayNotAccessAnyLayer()
         .whereLayer("jose").mayNotAccessAnyLayer()
         .whereLayer("internal").mayOnlyAccessLayers("spiffe", "jose")
+        .whereLayer("audit").mayOnlyAccessLayers("spiffe", "jose", "internal")
         .whereLayer("inventory").mayOnlyAccessLayers("spiffe", "internal")
         .whereLayer("trust").mayOnlyAccessLayers("spiffe", "jose", "internal")
         .whereLayer("jwt").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust")
@@ -62,11 +64,11 @@ class ArchitectureTest {
         .whereLayer("x509").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust")
         .whereLayer("credentials").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "jwt", "x509")
         .whereLayer("authority")
-        .mayOnlyAccessLayers("spiffe", "jose", "internal", "inventory", "trust", "jwt", "x509", "credentials")
+        .mayOnlyAccessLayers("spiffe", "jose", "internal", "audit", "inventory", "trust", "jwt", "x509", "credentials")
         .whereLayer("tls").mayOnlyAccessLayers("spiffe", "jose", "internal", "trust", "x509", "credentials")
         .whereLayer("policy").mayOnlyAccessLayers("spiffe", "internal")
-        .whereLayer("graph").mayOnlyAccessLayers("spiffe", "internal", "policy", "inventory")
-        .whereLayer("audit").mayOnlyAccessLayers("spiffe", "internal", "policy")
+        .whereLayer("graph").mayOnlyAccessLayers("spiffe", "internal", "audit", "policy", "inventory")
+
         .ensureAllClassesAreContainedInArchitecture()
         .check(core);
   }

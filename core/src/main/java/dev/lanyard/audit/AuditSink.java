@@ -16,22 +16,39 @@ public interface AuditSink {
   void record(AuditEvent event);
 
   /**
+   * Records one issuance or trust-chain change of an authority. Called on the thread that minted, issued or changed
+   * keys: the same rules as {@link #record(AuditEvent)} apply. The default drops it, so a sink written for request
+   * decisions only keeps working.
+   */
+  default void recordAuthority(AuthorityEvent event) {
+  }
+
+  /**
    * The default sink: logger {@code lanyard.audit}, each event as one line of JSON ({@link AuditEvent#toJson()}) and
-   * nothing else in the message; allowed and public decisions at DEBUG, refusals at INFO, unavailability at WARN.
+   * nothing else in the message; allowed and public decisions at DEBUG, refusals at INFO, unavailability at WARN;
+   * authority events ({@link AuthorityEvent#toJson()}) at INFO.
    */
   static AuditSink slf4j() {
     Logger log = LoggerFactory.getLogger("lanyard.audit");
-    return event -> {
-      switch (event.decision()) {
-        case ALLOWED:
-        case PUBLIC:
-          log.debug("{}", event);
-          break;
-        case UNAVAILABLE:
-          log.warn("{}", event);
-          break;
-        default:
-          log.info("{}", event);
+    return new AuditSink() {
+      @Override
+      public void record(AuditEvent event) {
+        switch (event.decision()) {
+          case ALLOWED:
+          case PUBLIC:
+            log.debug("{}", event);
+            break;
+          case UNAVAILABLE:
+            log.warn("{}", event);
+            break;
+          default:
+            log.info("{}", event);
+        }
+      }
+
+      @Override
+      public void recordAuthority(AuthorityEvent event) {
+        log.info("{}", event);
       }
     };
   }
@@ -43,9 +60,19 @@ public interface AuditSink {
 
   /** A sink that hands every event to this one and then to {@code next}. */
   default AuditSink andThen(AuditSink next) {
-    return event -> {
-      record(event);
-      next.record(event);
+    AuditSink first = this;
+    return new AuditSink() {
+      @Override
+      public void record(AuditEvent event) {
+        first.record(event);
+        next.record(event);
+      }
+
+      @Override
+      public void recordAuthority(AuthorityEvent event) {
+        first.recordAuthority(event);
+        next.recordAuthority(event);
+      }
     };
   }
 }

@@ -137,6 +137,74 @@ class AuditEventTest {
     assertThat(event.toString().length()).isLessThan(2048 + 5 * 512 + 400);
   }
 
+  @Test
+  void toStringWhenEveryFieldSetThenEachMemberWrittenInOrder() throws ParseException {
+    AuditEvent event = AuditEvent.newBuilder(TIME, AuditEvent.Decision.INSUFFICIENT_SCOPE)
+        .caller("spiffe://example.org/orders", true).request("POST", "/charge").reason("missing payments:refund")
+        .rule("policy.txt:3").tokenId("jti-1").callee("spiffe://example.org/payments")
+        .credential(AuditEvent.Credential.BOTH).tokenHash("0123456789abcdef").keyId("k1")
+        .scopesPresented(List.of("payments:charge")).scopesRequired(List.of("payments:charge", "payments:refund"))
+        .traceId("4bf92f3577b34da6a3ce929d0e0e4736").build();
+
+    Map<String, Object> fields = parseOneLine(event.toString());
+
+    assertThat(new ArrayList<>(fields.keySet())).containsExactly("time", "decision", "reason", "caller",
+        "callerVerified", "method", "path", "rule", "tokenId", "callee", "credential", "tokenHash", "keyId",
+        "scopesPresented", "scopesRequired", "traceId");
+    assertThat(fields).containsEntry("callee", "spiffe://example.org/payments").containsEntry("credential", "both")
+        .containsEntry("tokenHash", "0123456789abcdef").containsEntry("keyId", "k1")
+        .containsEntry("scopesPresented", List.of("payments:charge"))
+        .containsEntry("scopesRequired", List.of("payments:charge", "payments:refund"))
+        .containsEntry("traceId", "4bf92f3577b34da6a3ce929d0e0e4736");
+  }
+
+  @Test
+  void toStringWhenScopesHostileAndManyThenCappedListedAndStillOneLine() throws ParseException {
+    List<String> scopes = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      scopes.add("s" + i + "\"],\"decision\":\"ALLOWED\n");
+    }
+    AuditEvent event = AuditEvent.newBuilder(TIME, AuditEvent.Decision.DENIED).scopesPresented(scopes).build();
+
+    Map<String, Object> fields = parseOneLine(event.toString());
+
+    assertThat(fields).containsEntry("decision", "DENIED").containsEntry("truncated", List.of("scopesPresented"));
+    assertThat((List<?>) fields.get("scopesPresented")).hasSize(64).first().isEqualTo(scopes.get(0));
+    assertThat(event.scopesPresented()).hasSize(100);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("traceparents")
+  void traceIdOfWhenHeaderGivenThenTheTraceIdOnlyWhenValid(String header, String expected) {
+    assertThat(AuditEvent.traceIdOf(header)).isEqualTo(expected.isEmpty() ? null : expected);
+  }
+
+  static Stream<Arguments> traceparents() {
+    String id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    return Stream.of(
+        arguments("00-" + id + "-00f067aa0ba902b7-01", id),
+        arguments("01-" + id + "-00f067aa0ba902b7-01-future", id),
+        arguments("00-" + id + "-00f067aa0ba902b7-01-extra", ""),
+        arguments("00-" + id.toUpperCase(java.util.Locale.ROOT) + "-00f067aa0ba902b7-01", ""),
+        arguments("00-" + "0".repeat(32) + "-00f067aa0ba902b7-01", ""),
+        arguments("00-" + id + "-0000000000000000-01", ""),
+        arguments("ff-" + id + "-00f067aa0ba902b7-01", ""),
+        arguments("00-" + id + "\n-00f067aa0ba902b7-01", ""),
+        arguments("00_" + id + "-00f067aa0ba902b7-01", ""),
+        arguments("garbage", ""));
+  }
+
+  @Test
+  void tokenFingerprintWhenTokensDifferThenSixteenHexDigitsNotContainingTheToken() {
+    String token = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJzcGlmZmUifQ.c2ln";
+
+    String fingerprint = AuditEvent.tokenFingerprint(token);
+
+    assertThat(fingerprint).matches("[0-9a-f]{16}").isEqualTo(AuditEvent.tokenFingerprint(token))
+        .isNotEqualTo(AuditEvent.tokenFingerprint(token + "x"));
+    assertThat(token).doesNotContain(fingerprint);
+  }
+
   /** Asserts {@code text} is one line of printable ASCII holding one strict JSON object, and returns its fields. */
   static Map<String, Object> parseOneLine(String text) throws ParseException {
     List<Character> outside = new ArrayList<>();

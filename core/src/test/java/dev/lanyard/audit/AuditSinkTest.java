@@ -49,6 +49,48 @@ class AuditSinkTest {
     assertThat(events.get(1)).containsEntry("decision", "UNAVAILABLE").containsEntry("path", "/y\u2028\"}{");
   }
 
+  @Test
+  void slf4jWhenAuthorityEventThenOneInfoJsonLine() throws Exception {
+    AuthorityEvent minted = AuthorityEvent.newBuilder(Instant.now(), AuthorityEvent.Kind.KEY_ACTIVATED, "example.org")
+        .keyId("k2").build();
+
+    String log = captureStderr(() -> AuditSink.slf4j().recordAuthority(minted));
+
+    List<String> lines = log.lines().filter(l -> l.contains(AUDIT_PREFIX)).toList();
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0)).contains(" INFO ");
+    assertThat(AuditEventTest.parseOneLine(lines.get(0).substring(lines.get(0).indexOf(AUDIT_PREFIX)
+        + AUDIT_PREFIX.length()))).containsEntry("event", "key_activated").containsEntry("keyId", "k2");
+  }
+
+  @Test
+  void andThenWhenBothKindsRecordedThenEachSinkGetsEachEventInOrder() {
+    List<Object> first = new ArrayList<>();
+    List<Object> second = new ArrayList<>();
+    AuditSink a = new AuditSink() {
+      @Override
+      public void record(AuditEvent event) {
+        first.add(event);
+      }
+
+      @Override
+      public void recordAuthority(AuthorityEvent event) {
+        first.add(event);
+      }
+    };
+    AuditSink b = second::add;
+    AuditEvent decision = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.ALLOWED).build();
+    AuthorityEvent change = AuthorityEvent.newBuilder(Instant.now(), AuthorityEvent.Kind.REVOKED, "example.org")
+        .build();
+
+    AuditSink both = a.andThen(b);
+    both.record(decision);
+    both.recordAuthority(change);
+
+    assertThat(first).containsExactly(decision, change);
+    assertThat(second).as("a request-only sink ignores authority events").containsExactly(decision);
+  }
+
   static String captureStderr(Runnable action) {
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
