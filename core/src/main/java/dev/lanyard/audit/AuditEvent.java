@@ -194,11 +194,7 @@ public final class AuditEvent {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
     byte[] digest = sha256.digest(token.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    StringBuilder sb = new StringBuilder(16);
-    for (int i = 0; i < 8; i++) {
-      sb.append(Character.forDigit((digest[i] >> 4) & 0xf, 16)).append(Character.forDigit(digest[i] & 0xf, 16));
-    }
-    return sb.toString();
+    return java.util.HexFormat.of().formatHex(digest, 0, 8);
   }
 
   /**
@@ -325,7 +321,8 @@ public final class AuditEvent {
     return truncated;
   }
 
-  private static int cutAt(String value, int max) {
+  /** Where to cut {@code value} (longer than {@code max}) so that no surrogate pair is split. */
+  static int cutAt(String value, int max) {
     return Character.isHighSurrogate(value.charAt(max - 1)) && Character.isLowSurrogate(value.charAt(max))
         ? max - 1 : max;
   }

@@ -179,8 +179,7 @@ public final class AuthorityEvent {
     if (value.length() <= max) {
       return value.length();
     }
-    return Character.isHighSurrogate(value.charAt(max - 1)) && Character.isLowSurrogate(value.charAt(max))
-        ? max - 1 : max;
+    return AuditEvent.cutAt(value, max);
   }
 
   /** Builds an {@link AuthorityEvent}. */
