@@ -1,5 +1,6 @@
 package dev.lanyard.authority;
 
+import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.SigningKey.Kind;
 import dev.lanyard.credentials.JwtSvidMinter;
 import dev.lanyard.credentials.X509SvidIssuer;
@@ -25,11 +26,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +62,11 @@ import org.slf4j.LoggerFactory;
  * when the authority has a directory, persisted before they are published.
  *
  * <p>This class wires the parts (all package-private): {@code AuthoritySettings} (validated settings and TTL rules),
- * {@code KeyLifecycle} (the key transitions, one set of rules for both kinds), {@code SigningKeyFactory} (new keys
- * and CAs), {@code X509SvidIssuance} (leaf certificates) and {@code AuthorityStore} (persistence).
+ * {@code IssuanceRules} (subject, TTL and expiry of a request, the identity inventory), {@code AuthorityKeys} (the
+ * current keys and every change to them), {@code KeyLifecycle} (the key transitions, one set of rules for both
+ * kinds), {@code SigningKeyFactory} (new keys and CAs), {@code X509SvidIssuance} (leaf certificates),
+ * {@code AuthorityOpening} (open or create in a directory), {@code SharedDirectory} and {@code RevocationSync} (a
+ * directory shared with other processes) and {@code AuthorityStore} (persistence).
  */
 public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /** Grace a retired key stays published after its last credential's expiry, for verifiers' clock skew. */
@@ -74,70 +74,22 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedAuthority.class);
 
-  /** An immutable snapshot of the keys and the bundle they make. */
-  private static final class State {
-    final KeyRing<SigningKey> jwt;
-    final KeyRing<SigningKey> cas;
-    final long sequence;
-    final TrustBundle bundle;
-    final Optional<TrustBundle> bundleOptional;
-
-    State(TrustDomain trustDomain, KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas, long sequence,
-        Duration refreshHint) {
-      this.jwt = jwt;
-      this.cas = cas;
-      this.sequence = sequence;
-      TrustBundle.Builder builder = TrustBundle.newBuilder(trustDomain).sequence(sequence).refreshHint(refreshHint);
-      for (SigningKey key : jwt.keys()) {
-        builder.addJwtKey(Objects.requireNonNull(key.publicKey));
-      }
-      for (SigningKey key : cas.keys()) {
-        builder.addX509Authority(key.root());
-      }
-      this.bundle = builder.build();
-      this.bundleOptional = Optional.of(bundle);
-    }
-
-    KeyRing<SigningKey> ring(Kind kind) {
-      return kind == Kind.JWT ? jwt : cas;
-    }
-
-    /** All keys, JWT keys first, each kind oldest first: as persisted. */
-    List<SigningKey> keys() {
-      List<SigningKey> keys = new ArrayList<>(jwt.keys());
-      keys.addAll(cas.keys());
-      return keys;
-    }
-  }
-
   private final TrustDomain trustDomain;
   private final AuthoritySettings settings;
-  private final @Nullable UpstreamCa upstream;
   private final Clock clock;
-  private final @Nullable AuthorityStore store;
   private final RevocationList revocations;
-  private final SigningKeyFactory keyFactory;
-  private final KeyLifecycle jwtLifecycle;
-  private final KeyLifecycle caLifecycle;
-  private final Object lock = new Object();
-  private volatile State state;
-  private volatile Instant nextMaintenance;
-  /** The modification time and size of {@code authority.json} as last read or written; null before. */
-  private volatile @Nullable String diskVersion;
-  /** The modification time and size of {@code revocations.json} as last read or written; null before or absent. */
-  private volatile @Nullable String revocationsDiskVersion;
-  /** {@link RevocationList#version()} when the list and the directory last agreed. */
-  private volatile long persistedRevocationVersion;
-  /** Set by the builder before the authority is handed out; null without an inventory. */
-  private volatile @Nullable InventoryGate inventory;
+  private final IssuanceRules rules;
+  private final @Nullable SharedDirectory directory;
+  private final @Nullable RevocationSync revocationSync;
+  private final AuthorityKeys keys;
+  private final AuthorityAudit audit;
   private final BundleSource bundleSource = new BundleSource() {
     @Override
     public Optional<TrustBundle> bundleFor(TrustDomain td) {
       if (!trustDomain().equals(td)) {
         return Optional.empty();
       }
-      maintainIfDue();
-      return state.bundleOptional;
+      return keys.current().bundleOptional;
     }
 
     @Override
@@ -148,30 +100,19 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     }
   };
 
-  private EmbeddedAuthority(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream,
-      Clock clock, @Nullable AuthorityStore store, long sequence, List<SigningKey> keys) {
+  EmbeddedAuthority(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream, Clock clock,
+      @Nullable AuthorityStore store, long sequence, List<SigningKey> keys, @Nullable InventoryGate inventory,
+      @Nullable AuditSink auditSink) {
     this.trustDomain = trustDomain;
     this.settings = settings;
-    this.upstream = upstream;
     this.clock = clock;
-    this.store = store;
     this.revocations = new RevocationList(clock, settings.maxJwtSvidTtl.plus(RETIREMENT_GRACE));
-    this.keyFactory = new SigningKeyFactory(trustDomain, settings, upstream);
-    this.jwtLifecycle = new KeyLifecycle(settings.jwtKeyLifetime, settings.maxJwtSvidTtl, RETIREMENT_GRACE);
-    this.caLifecycle = new KeyLifecycle(settings.caLifetime, settings.maxX509SvidTtl, RETIREMENT_GRACE);
-    this.state = new State(trustDomain, ring(keys, Kind.JWT), ring(keys, Kind.X509_CA), sequence,
-        settings.bundleRefreshHint);
-    this.nextMaintenance = Instant.MIN;
-  }
-
-  private static KeyRing<SigningKey> ring(List<SigningKey> keys, Kind kind) {
-    List<SigningKey> ofKind = new ArrayList<>();
-    for (SigningKey key : keys) {
-      if (key.kind == kind) {
-        ofKind.add(key);
-      }
-    }
-    return new KeyRing<>(ofKind);
+    this.rules = new IssuanceRules(trustDomain, settings, inventory);
+    this.directory = store == null ? null : new SharedDirectory(store, trustDomain, settings, upstream);
+    this.revocationSync = store == null ? null : new RevocationSync(store, revocations, clock);
+    this.audit = new AuthorityAudit(trustDomain, auditSink);
+    this.keys = new AuthorityKeys(trustDomain, settings, upstream, clock, revocations, directory, audit,
+        AuthorityState.of(trustDomain, keys, sequence, settings.bundleRefreshHint));
   }
 
   /** A builder for a new authority of {@code trustDomain}. */
@@ -199,23 +140,19 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     Objects.requireNonNull(directory, "directory");
     Objects.requireNonNull(clock, "clock");
     AuthorityStore store = AuthorityStore.existing(directory);
-    return opened(store, clock);
+    return AuthorityOpening.open(store, clock, null, null);
   }
 
-  /** The authority in {@code store}'s directory, maintained and watched. */
-  private static EmbeddedAuthority opened(AuthorityStore store, Clock clock) {
-    String version = store.metadataVersion();
-    AuthorityStore.Snapshot snapshot = store.load();
-    EmbeddedAuthority authority = new EmbeddedAuthority(snapshot.trustDomain, snapshot.settings, snapshot.upstream,
-        clock, store, snapshot.sequence, snapshot.keys);
-    authority.diskVersion = version;
-    authority.maintain();
-    authority.syncRevocations(store);
-    DirectoryWatcher.watch(authority);
-    LOG.info("embedded authority for {} opened from {}: sequence {}, JWT keys {}; changes by other processes are "
-        + "picked up within {}", authority.trustDomain, store.directory(), authority.state.sequence,
-        keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
-    return authority;
+  /**
+   * Opens a persisted authority on {@code clock} that records its issuance and key changes to {@code auditSink}, as
+   * {@link Builder#auditSink(AuditSink)} does (the maintenance done on opening included).
+   */
+  public static EmbeddedAuthority open(Path directory, Clock clock, AuditSink auditSink) {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(auditSink, "auditSink");
+    AuthorityStore store = AuthorityStore.existing(directory);
+    return AuthorityOpening.open(store, clock, null, auditSink);
   }
 
   /** The trust domain this authority issues for. */
@@ -225,8 +162,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
   /** The current trust bundle: JWT keys and X.509 roots, prepared, active and retired. */
   public TrustBundle bundle() {
-    maintainIfDue();
-    return state.bundle;
+    return keys.current().bundle;
   }
 
   /**
@@ -268,22 +204,23 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
   /** The directory the authority persists to, if any. */
   public Optional<Path> directory() {
-    return store == null ? Optional.empty() : Optional.of(store.directory());
+    SharedDirectory d = directory;
+    return d == null ? Optional.empty() : Optional.of(d.directory());
   }
 
   /** The JWT signing keys, oldest first: metadata only. */
   public List<AuthorityKey> jwtKeys() {
-    List<AuthorityKey> keys = new ArrayList<>();
-    for (SigningKey key : state.jwt.keys()) {
-      keys.add(key.describe());
+    List<AuthorityKey> described = new ArrayList<>();
+    for (SigningKey key : keys.state().jwt.keys()) {
+      described.add(key.describe());
     }
-    return List.copyOf(keys);
+    return List.copyOf(described);
   }
 
   /** The X.509 CAs, oldest first: metadata and certificates only. */
   public List<AuthorityCa> x509Cas() {
     List<AuthorityCa> cas = new ArrayList<>();
-    for (SigningKey key : state.cas.keys()) {
+    for (SigningKey key : keys.state().cas.keys()) {
       cas.add(key.describeCa());
     }
     return List.copyOf(cas);
@@ -310,30 +247,53 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       @Nullable Duration ttl) {
     Objects.requireNonNull(audience, "audience");
     Objects.requireNonNull(scopes, "scopes");
-    checkSubject(subject, Kind.JWT);
-    Duration lifetime = grantedTtl(Kind.JWT, subject, ttl);
-    maintainIfDue();
-    SigningKey key = Objects.requireNonNull(state.jwt.active(), "no active JWT key");
+    rules.checkSubject(subject, Kind.JWT);
+    Duration lifetime = rules.grantedTtl(Kind.JWT, subject, ttl);
+    SigningKey key = Objects.requireNonNull(keys.current().jwt.active(), "no active JWT key");
     Instant now = clock.instant();
-    Instant expiry = expiry(Kind.JWT, subject, now, lifetime, key);
+    Instant expiry = IssuanceRules.expiry(Kind.JWT, subject, now, lifetime, key);
     JwtSvid.Builder builder = JwtSvid.newBuilder().subject(subject).audience(audience).scopes(scopes)
         .validity(now, expiry);
     if (settings.jwtIssuer != null) {
       builder.issuer(settings.jwtIssuer);
     }
-    return builder.sign(Objects.requireNonNull(key.algorithm), key.keyId, key.keyPair.getPrivate());
+    JwtSvid svid = builder.sign(Objects.requireNonNull(key.algorithm), key.keyId, key.keyPair.getPrivate());
+    audit.minted(svid, key.keyId, now, Duration.between(now, expiry));
+    return svid;
+  }
+
+  /**
+   * Revokes the JWT-SVID with token id ({@code jti}) {@code tokenId}, remembered until {@code expiresAt}: as
+   * {@link RevocationList#revokeToken(String, Instant) revocations().revokeToken}, and audited.
+   */
+  public void revokeJwtSvid(String tokenId, Instant expiresAt) {
+    Objects.requireNonNull(tokenId, "tokenId");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    revocations.revokeToken(tokenId, expiresAt);
+    audit.tokenRevoked(tokenId, expiresAt, clock.instant());
+  }
+
+  /**
+   * Revokes every JWT-SVID of {@code subject} issued before {@code issuedBefore}: as
+   * {@link RevocationList#revokeSubject revocations().revokeSubject}, and audited.
+   */
+  public void revokeSpiffeId(SpiffeId subject, Instant issuedBefore) {
+    Objects.requireNonNull(subject, "subject");
+    Objects.requireNonNull(issuedBefore, "issuedBefore");
+    revocations.revokeSubject(subject, issuedBefore);
+    audit.subjectRevoked(subject, issuedBefore, clock.instant());
   }
 
   /** False once the token's signing key was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(JwtSvid svid) {
-    SigningKey key = state.jwt.find(svid.keyId());
+    SigningKey key = keys.state().jwt.find(svid.keyId());
     return key != null && !key.tainted;
   }
 
   /** Prepares the next JWT signing key and publishes it, or returns the one already prepared. */
   public AuthorityKey prepareJwtKey() {
-    return prepare(Kind.JWT).describe();
+    return keys.prepare(Kind.JWT).describe();
   }
 
   /**
@@ -343,12 +303,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @throws IllegalStateException when no key is prepared
    */
   public AuthorityKey activateJwtKey() {
-    return activate(Kind.JWT).describe();
+    return keys.activate(Kind.JWT).describe();
   }
 
   /** One step of a manual JWT key rotation: activates the prepared key if there is one, otherwise prepares one. */
   public AuthorityKey rotateJwtKey() {
-    return rotate(Kind.JWT).describe();
+    return keys.rotate(Kind.JWT).describe();
   }
 
   /**
@@ -359,7 +319,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @throws IllegalArgumentException when the authority has no such key
    */
   public AuthorityKey taintJwtKey(String keyId) {
-    return taint(Kind.JWT, keyId).describe();
+    return keys.taint(Kind.JWT, keyId).describe();
   }
 
   /**
@@ -370,7 +330,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @throws IllegalStateException when the key is the active one
    */
   public void revokeJwtKey(String keyId) {
-    revoke(Kind.JWT, keyId);
+    keys.revoke(Kind.JWT, keyId);
   }
 
   // ------------------------------------------------------------------------------------------------- X.509-SVIDs
@@ -401,7 +361,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    */
   public X509Svid issueX509Svid(SpiffeId subject, @Nullable Duration ttl, Collection<String> dnsNames) {
     KeyPair pair = Certificates.generateKeyPair(Certificates.KeyType.EC_P256);
-    return issueFor(subject, pair.getPublic(), pair.getPrivate(), ttl, dnsNames);
+    return issueFor(subject, pair.getPublic(), pair.getPrivate(), ttl, dnsNames, false);
   }
 
   /**
@@ -415,27 +375,28 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, @Nullable Duration ttl,
       Collection<String> dnsNames) {
     PublicKey key = X509SvidIssuance.csrPublicKey(csrDer);
-    return issueFor(subject, key, null, ttl, dnsNames);
+    return issueFor(subject, key, null, ttl, dnsNames, true);
   }
 
   private X509Svid issueFor(SpiffeId subject, PublicKey publicKey, @Nullable PrivateKey privateKey,
-      @Nullable Duration ttl, Collection<String> dnsNames) {
+      @Nullable Duration ttl, Collection<String> dnsNames, boolean csr) {
     Objects.requireNonNull(dnsNames, "dnsNames");
-    checkSubject(subject, Kind.X509_CA);
+    rules.checkSubject(subject, Kind.X509_CA);
     X509SvidIssuance.checkDnsNames(dnsNames);
-    Duration lifetime = grantedTtl(Kind.X509_CA, subject, ttl);
-    maintainIfDue();
-    SigningKey ca = Objects.requireNonNull(state.cas.active(), "no active CA");
+    Duration lifetime = rules.grantedTtl(Kind.X509_CA, subject, ttl);
+    SigningKey ca = Objects.requireNonNull(keys.current().cas.active(), "no active CA");
     Instant now = clock.instant();
-    Instant notAfter = expiry(Kind.X509_CA, subject, now, lifetime, ca);
-    return X509SvidIssuance.issue(ca, subject, publicKey, privateKey, dnsNames, now, notAfter);
+    Instant notAfter = IssuanceRules.expiry(Kind.X509_CA, subject, now, lifetime, ca);
+    X509Svid svid = X509SvidIssuance.issue(ca, subject, publicKey, privateKey, dnsNames, now, notAfter);
+    audit.issued(svid, ca.keyId, now, Duration.between(now, notAfter), dnsNames, csr);
+    return svid;
   }
 
   /** False once the SVID's CA was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(X509Svid svid) {
     // Called on every handshake through the SVID source: match by name and key identifier, no signature check.
-    for (SigningKey ca : state.cas.keys()) {
+    for (SigningKey ca : keys.state().cas.keys()) {
       if (X509SvidIssuance.mayHaveIssued(ca, svid)) {
         return !ca.tainted;
       }
@@ -445,101 +406,40 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
 
   /** Prepares the next X.509 CA and publishes its root, or returns the one already prepared. */
   public AuthorityCa prepareX509Ca() {
-    return prepare(Kind.X509_CA).describeCa();
+    return keys.prepare(Kind.X509_CA).describeCa();
   }
 
   /** Activates the prepared CA and retires the active one. @throws IllegalStateException when none is prepared */
   public AuthorityCa activateX509Ca() {
-    return activate(Kind.X509_CA).describeCa();
+    return keys.activate(Kind.X509_CA).describeCa();
   }
 
   /** One step of a manual CA rotation: activates the prepared CA if there is one, otherwise prepares one. */
   public AuthorityCa rotateX509Ca() {
-    return rotate(Kind.X509_CA).describeCa();
+    return keys.rotate(Kind.X509_CA).describeCa();
   }
 
   /** Taints a CA: it issues nothing more and SVID sources renew what it issued. */
   public AuthorityCa taintX509Ca(String id) {
-    return taint(Kind.X509_CA, id).describeCa();
+    return keys.taint(Kind.X509_CA, id).describeCa();
   }
 
   /** Removes a CA that is no longer active from the bundle: its SVIDs stop verifying. */
   public void revokeX509Ca(String id) {
-    revoke(Kind.X509_CA, id);
+    keys.revoke(Kind.X509_CA, id);
   }
 
-  // --------------------------------------------------------------------------------------------------- lifecycle
 
-  private KeyLifecycle lifecycle(Kind kind) {
-    return kind == Kind.JWT ? jwtLifecycle : caLifecycle;
+  /** The authority's shared directory link, if it has a directory. */
+  @Nullable SharedDirectory sharedDirectory() {
+    return directory;
   }
 
-  /**
-   * Runs a key change: with a directory, under its lock and on the latest state there (another process may have
-   * changed it), so that processes take turns and none overwrites another's change.
-   */
-  private <T> T change(Supplier<T> step) {
-    synchronized (lock) {
-      AuthorityStore s = store;
-      if (s == null) {
-        return step.get();
-      }
-      return s.locked(() -> {
-        reloadLocked(s);
-        return step.get();
-      });
-    }
+  /** The keys as last published. */
+  AuthorityState state() {
+    return keys.state();
   }
 
-  private SigningKey prepare(Kind kind) {
-    return change(() -> {
-      KeyRing<SigningKey> next = lifecycle(kind).prepare(state.ring(kind), clock.instant(), keyFactory.of(kind));
-      publishIfChanged(kind, next);
-      return Objects.requireNonNull(next.prepared());
-    });
-  }
-
-  private SigningKey activate(Kind kind) {
-    return change(() -> {
-      KeyRing<SigningKey> next = lifecycle(kind).activate(state.ring(kind), clock.instant());
-      publishIfChanged(kind, next);
-      return Objects.requireNonNull(next.active());
-    });
-  }
-
-  private SigningKey rotate(Kind kind) {
-    return change(() -> {
-      KeyRing<SigningKey> next = lifecycle(kind).rotate(state.ring(kind), clock.instant(), keyFactory.of(kind));
-      publishIfChanged(kind, next);
-      return Objects.requireNonNull(next.prepared() != null ? next.prepared() : next.active());
-    });
-  }
-
-  private SigningKey taint(Kind kind, String keyId) {
-    Objects.requireNonNull(keyId, "keyId");
-    return change(() -> {
-      KeyRing<SigningKey> next = lifecycle(kind).taint(state.ring(kind), keyId, clock.instant(),
-          keyFactory.of(kind));
-      publishIfChanged(kind, next);
-      return Objects.requireNonNull(next.find(keyId));
-    });
-  }
-
-  private void revoke(Kind kind, String keyId) {
-    Objects.requireNonNull(keyId, "keyId");
-    change(() -> {
-      KeyRing<SigningKey> next = lifecycle(kind).revoke(state.ring(kind), keyId);
-      if (kind == Kind.X509_CA && upstream != null) {
-        throw new IllegalStateException("the bundle's root is the upstream CA, so removing intermediate " + keyId
-            + " would not stop its SVIDs verifying; revoke it at the upstream CA, or taint it and let them expire");
-      }
-      if (kind == Kind.JWT) {
-        revocations.revokeKey(keyId);
-      }
-      publishIfChanged(kind, next);
-      return null;
-    });
-  }
 
   /**
    * Applies the time-driven lifecycle now, for JWT keys and CAs: creates the first key, prepares, activates, and drops
@@ -550,236 +450,29 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * race finds the step done and changes nothing.
    */
   public void maintain() {
-    synchronized (lock) {
-      Instant now = clock.instant();
-      if (maintainStep(now, false)) {
-        AuthorityStore s = store;
-        if (s == null) {
-          maintainStep(now, true);
-        } else {
-          s.locked(() -> {
-            reloadLocked(s);
-            return maintainStep(now, true);
-          });
-        }
-      }
-      nextMaintenance = now.plus(settings.maintenanceInterval());
-    }
-  }
-
-  /** Whether the lifecycle changes the current state at {@code now}; with {@code apply}, publishes the change. */
-  private boolean maintainStep(Instant now, boolean apply) {
-    if (!apply) {
-      try {
-        return maintainStep(now, false, state);
-      } catch (KeyLifecycle.WouldMakeKey e) {
-        return true;
-      }
-    }
-    return maintainStep(now, true, state);
-  }
-
-  private boolean maintainStep(Instant now, boolean apply, State s) {
-    KeyRing<SigningKey> jwt = jwtLifecycle.maintain(s.jwt, now, keyFactory.newestNotAfter(Kind.JWT, now),
-        apply ? keyFactory.of(Kind.JWT) : KeyLifecycle.noKey());
-    KeyRing<SigningKey> cas = caLifecycle.maintain(s.cas, now, keyFactory.newestNotAfter(Kind.X509_CA, now),
-        apply ? keyFactory.of(Kind.X509_CA) : KeyLifecycle.noKey());
-    boolean changed = jwt != s.jwt || cas != s.cas;
-    if (changed && apply) {
-      publish(jwt, cas);
-    }
-    return changed;
+    keys.maintain();
   }
 
   /**
-   * Re-reads the directory when {@code authority.json} changed since this process last read or wrote it (another
-   * process rotated, tainted, revoked or added keys), so that bundles and signing follow the latest state. Called by
-   * the directory watcher about every second; cheap (one stat) when nothing changed.
+   * Takes up changes other processes made in the directory: revocations in {@code revocations.json} (and writes this
+   * process's), and keys when {@code authority.json} changed since this process last read or wrote it. Called by the
+   * directory watcher about every second; cheap (two stats) when nothing changed.
    */
   void reloadIfChanged() {
-    AuthorityStore s = store;
-    if (s == null) {
+    RevocationSync sync = revocationSync;
+    if (sync == null) {
       return;
     }
-    syncRevocations(s);
-    String version = s.metadataVersion();
-    if (version == null || version.equals(diskVersion)) {
-      return;
-    }
-    synchronized (lock) {
-      s.locked(() -> {
-        reloadLocked(s);
-        return null;
-      });
-    }
+    sync.sync();
+    keys.reloadIfChanged();
   }
 
-  /**
-   * Keeps {@link #revocations()} and {@code revocations.json} in step: revocations made here (through the list or
-   * {@link #revokeJwtKey}) are written there, revocations written there by other processes are added here. Revocations
-   * are only ever added, so the two are merged. A stat of the file and a look at the list's version when nothing
-   * changed.
-   */
-  private void syncRevocations(AuthorityStore s) {
-    if (revocations.version() == persistedRevocationVersion
-        && Objects.equals(s.revocationsVersion(), revocationsDiskVersion)) {
-      return;
+  /** Merges revocations with the directory now (when the authority has one). */
+  void syncRevocations() {
+    RevocationSync sync = revocationSync;
+    if (sync != null) {
+      sync.sync();
     }
-    synchronized (lock) {
-      s.locked(() -> {
-        syncRevocationsLocked(s);
-        return null;
-      });
-    }
-  }
-
-  /** Holds {@link #lock} and the directory's lock. */
-  private void syncRevocationsLocked(AuthorityStore s) {
-    String diskVersionNow = s.revocationsVersion();
-    AuthorityStore.Revocations disk = s.loadRevocations();
-    Instant now = clock.instant();
-    Map<String, Instant> tokens = revocations.revokedTokens();
-    Map<SpiffeId, Instant> subjects = revocations.revokedSubjects();
-    int added = 0;
-    for (Map.Entry<String, Instant> e : disk.tokens.entrySet()) {
-      if (e.getValue().isAfter(now) && !tokens.containsKey(e.getKey())) {
-        revocations.revokeToken(e.getKey(), e.getValue());
-        added++;
-      }
-    }
-    for (Map.Entry<String, Instant> e : disk.subjects.entrySet()) {
-      SpiffeId subject = SpiffeId.parse(e.getKey());
-      Instant before = subjects.get(subject);
-      if (before == null || before.isBefore(e.getValue())) {
-        revocations.revokeSubject(subject, e.getValue());
-        added++;
-      }
-    }
-    for (String keyId : disk.keys) {
-      if (!revocations.isKeyRevoked(keyId)) {
-        revocations.revokeKey(keyId);
-        added++;
-      }
-    }
-    long version = revocations.version();
-    Map<String, Instant> mergedTokens = new LinkedHashMap<>();
-    revocations.revokedTokens().forEach((id, until) -> {
-      if (until.isAfter(now)) {
-        mergedTokens.put(id, until);
-      }
-    });
-    Map<String, Instant> mergedSubjects = new LinkedHashMap<>();
-    revocations.revokedSubjects().forEach((id, before) -> mergedSubjects.put(id.toString(), before));
-    Set<String> mergedKeys = revocations.revokedKeys();
-    if (!mergedTokens.equals(disk.tokens) || !mergedSubjects.equals(disk.subjects) || !mergedKeys.equals(disk.keys)) {
-      s.saveRevocations(new AuthorityStore.Revocations(mergedTokens, mergedSubjects, mergedKeys));
-      diskVersionNow = s.revocationsVersion();
-      LOG.info("embedded authority in {}: revocations written ({} token ids, {} subjects, {} keys)", s.directory(),
-          mergedTokens.size(), mergedSubjects.size(), mergedKeys.size());
-    }
-    if (added > 0) {
-      LOG.info("embedded authority in {}: {} revocations by another process taken up", s.directory(), added);
-    }
-    revocationsDiskVersion = diskVersionNow;
-    persistedRevocationVersion = version;
-  }
-
-  /** Adopts the latest state in the directory, if it changed. Holds {@link #lock} and the directory's lock. */
-  private void reloadLocked(AuthorityStore s) {
-    String version = s.metadataVersion();
-    if (version == null || version.equals(diskVersion)) {
-      // Unchanged, or not written yet: this authority is being created.
-      return;
-    }
-    AuthorityStore.Snapshot snapshot = s.load();
-    diskVersion = version;
-    State current = state;
-    if (snapshot.sequence == current.sequence) {
-      LOG.debug("embedded authority in {} unchanged (sequence {})", s.directory(), current.sequence);
-      return;
-    }
-    if (!snapshot.trustDomain.equals(trustDomain)) {
-      throw new AuthorityStoreException(s.directory() + " now holds an authority for " + snapshot.trustDomain
-          + ", not " + trustDomain + "; keeping the keys read before");
-    }
-    state = new State(trustDomain, ring(snapshot.keys, Kind.JWT), ring(snapshot.keys, Kind.X509_CA),
-        snapshot.sequence, settings.bundleRefreshHint);
-    LOG.info("embedded authority in {} reloaded after a change by another process: sequence {} -> {}, JWT keys {}, "
-        + "CAs {}", s.directory(), current.sequence, snapshot.sequence, keyIds(state.jwt), keyIds(state.cas));
-  }
-
-  /** Key ids with their states, for log lines: {@code [a1b2 ACTIVE, c3d4 PREPARED]}. */
-  private static List<String> keyIds(KeyRing<SigningKey> ring) {
-    List<String> ids = new ArrayList<>();
-    for (SigningKey key : ring.keys()) {
-      ids.add(key.keyId + " " + key.state() + (key.tainted ? " tainted" : ""));
-    }
-    return ids;
-  }
-
-  private void maintainIfDue() {
-    if (!clock.instant().isBefore(nextMaintenance)) {
-      maintain();
-    }
-  }
-
-  private void checkSubject(SpiffeId subject, Kind kind) {
-    Objects.requireNonNull(subject, "subject");
-    if (!subject.isMemberOf(trustDomain)) {
-      throw new IllegalArgumentException(subject + " is not in trust domain " + trustDomain);
-    }
-    if (subject.isTrustDomainId()) {
-      throw new IllegalArgumentException("a " + AuthoritySettings.credential(kind)
-          + " subject needs a workload path, not the trust domain's ID");
-    }
-  }
-
-  /** The TTL granted for a request, shortened to the maximum (and logged why) when more was asked for. */
-  private Duration grantedTtl(Kind kind, SpiffeId subject, @Nullable Duration requested) {
-    Duration granted = settings.grantedTtl(kind, requested);
-    if (requested != null && granted.compareTo(requested) < 0) {
-      LOG.debug("{} for {}: TTL {} shortened to the authority's maximum {}", AuthoritySettings.credential(kind),
-          subject, requested, granted);
-    }
-    InventoryGate gate = inventory;
-    if (gate != null) {
-      Duration listed = gate.cap(kind, subject, granted);
-      if (listed.compareTo(granted) < 0) {
-        LOG.debug("{} for {}: TTL {} shortened to the identity inventory's maximum {}",
-            AuthoritySettings.credential(kind), subject, granted, listed);
-      }
-      granted = listed;
-    }
-    return granted;
-  }
-
-  /** The credential's expiry, capped (and logged why) at the signing key's expiry. */
-  private static Instant expiry(Kind kind, SpiffeId subject, Instant now, Duration ttl, SigningKey key) {
-    Instant expiry = AuthoritySettings.expiry(now, ttl, key.notAfter);
-    if (expiry.isBefore(now.plus(ttl))) {
-      LOG.debug("{} for {}: expiry capped at {}, the expiry of its signing key {}",
-          AuthoritySettings.credential(kind), subject, expiry, key.keyId);
-    }
-    return expiry;
-  }
-
-  private void publishIfChanged(Kind kind, KeyRing<SigningKey> next) {
-    State s = state;
-    if (next != s.ring(kind)) {
-      publish(kind == Kind.JWT ? next : s.jwt, kind == Kind.X509_CA ? next : s.cas);
-    }
-  }
-
-  /** Persists (when the authority has a directory) and then publishes new key rings. Holds {@link #lock}. */
-  private void publish(KeyRing<SigningKey> jwt, KeyRing<SigningKey> cas) {
-    long sequence = state.sequence + 1;
-    State next = new State(trustDomain, jwt, cas, sequence, settings.bundleRefreshHint);
-    AuthorityStore s = store;
-    if (s != null) {
-      s.save(new AuthorityStore.Snapshot(trustDomain, settings, upstream, sequence, next.keys()));
-      diskVersion = s.metadataVersion();
-    }
-    state = next;
   }
 
   /** Metadata only. */
@@ -810,6 +503,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     private Clock clock = Clock.systemUTC();
     private @Nullable Path directory;
     private @Nullable Inventory inventory;
+    private @Nullable AuditSink auditSink;
 
     private Builder(TrustDomain trustDomain) {
       this.trustDomain = trustDomain;
@@ -922,6 +616,25 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     }
 
     /**
+     * Record what the authority issues and changes to {@code sink} (none by default), as
+     * {@link AuditSink#recordAuthority} events on the thread that minted, issued or changed keys: each JWT-SVID minted
+     * (subject, audience, scopes, the TTL granted after every cap, key id, token id; never the token), each X.509-SVID
+     * issued (subject, TTL, CA id, serial in hex), each JWT key and CA prepared, activated, tainted and retired (left
+     * the bundle), by a manual call or by scheduled maintenance, and each revocation made through this authority
+     * ({@link EmbeddedAuthority#revokeJwtKey}, {@link EmbeddedAuthority#revokeX509Ca},
+     * {@link EmbeddedAuthority#revokeJwtSvid}, {@link EmbeddedAuthority#revokeSpiffeId}; not those made on
+     * {@link EmbeddedAuthority#revocations()} directly). With a directory shared by several processes, each process
+     * audits its own changes: changes another process made, re-read from the directory, are not recorded again. Key
+     * events are recorded after the change is persisted and the locks are released. A sink that throws is logged at
+     * WARN and ignored: issuance never fails for its audit. {@link AuditSink#slf4j()} logs them on
+     * {@code lanyard.audit}.
+     */
+    public Builder auditSink(AuditSink sink) {
+      this.auditSink = Objects.requireNonNull(sink, "sink");
+      return this;
+    }
+
+    /**
      * Creates the authority with its first active JWT key and CA (and persists it, with a directory).
      *
      * @throws IllegalArgumentException when the settings contradict each other
@@ -929,25 +642,28 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      */
     public EmbeddedAuthority build() {
       AuthoritySettings settings = settings();
+      InventoryGate gate = gate();
       Path dir = directory;
       if (dir == null) {
         EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, null, 0,
-            List.of());
+            List.of(), gate, auditSink);
         authority.maintain();
-        return gated(authority);
+        return logged(authority);
       }
       AuthorityStore store = AuthorityStore.create(dir);
-      return gated(store.locked(() -> {
-        store.claimLocked();
-        return created(store, settings);
-      }));
+      return logged(AuthorityOpening.createOrOpen(store, false, clock, gate, auditSink,
+          () -> new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0, List.of(), gate, auditSink)));
     }
 
-    /** {@code authority}, enforcing this builder's inventory if one was set. */
-    private EmbeddedAuthority gated(EmbeddedAuthority authority) {
+    private @Nullable InventoryGate gate() {
+      Inventory listed = inventory;
+      return listed == null ? null : new InventoryGate(listed);
+    }
+
+    /** {@code authority}, its inventory logged if it enforces one. */
+    private EmbeddedAuthority logged(EmbeddedAuthority authority) {
       Inventory listed = inventory;
       if (listed != null) {
-        authority.inventory = new InventoryGate(listed);
         LOG.info("embedded authority for {} enforces the identity inventory: {}", authority.trustDomain, listed);
       }
       return authority;
@@ -987,25 +703,10 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
         throw new IllegalStateException("buildOrOpen() needs a directory(...)");
       }
       AuthoritySettings settings = settings();
+      InventoryGate gate = gate();
       AuthorityStore store = AuthorityStore.create(dir);
-      return gated(store.locked(() -> {
-        if (store.holdsAuthority()) {
-          return opened(store, clock);
-        }
-        store.claimLocked();
-        return created(store, settings);
-      }));
-    }
-
-    /** A new authority in {@code store}'s claimed directory: its first keys saved, then watched. */
-    private EmbeddedAuthority created(AuthorityStore store, AuthoritySettings settings) {
-      EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0,
-          List.of());
-      authority.maintain();
-      DirectoryWatcher.watch(authority);
-      LOG.info("embedded authority for {} created in {}: JWT keys {}; changes by other processes are picked up "
-          + "within {}", trustDomain, store.directory(), keyIds(authority.state.jwt), DirectoryWatcher.BOUND);
-      return authority;
+      return logged(AuthorityOpening.createOrOpen(store, true, clock, gate, auditSink,
+          () -> new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0, List.of(), gate, auditSink)));
     }
   }
 }

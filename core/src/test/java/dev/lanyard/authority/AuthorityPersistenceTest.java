@@ -613,7 +613,7 @@ class AuthorityPersistenceTest {
     assumePosix();
     Files.createDirectory(dir);
     chmod(dir, mode);
-    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+    String octal = OwnerOnlyFiles.octal(PosixFilePermissions.fromString(mode));
 
     assertThatThrownBy(this::build)
         .isInstanceOf(AuthorityStoreException.class)
@@ -680,7 +680,7 @@ class AuthorityPersistenceTest {
     EmbeddedAuthority a = build();
     Path key = keyFile(activeKid(a));
     chmod(key, mode);
-    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+    String octal = OwnerOnlyFiles.octal(PosixFilePermissions.fromString(mode));
 
     assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
         .isInstanceOf(AuthorityStoreException.class)
@@ -722,7 +722,7 @@ class AuthorityPersistenceTest {
     assumePosix();
     build();
     chmod(metadata(), mode);
-    String octal = AuthorityStore.octal(PosixFilePermissions.fromString(mode));
+    String octal = OwnerOnlyFiles.octal(PosixFilePermissions.fromString(mode));
 
     assertThatThrownBy(() -> EmbeddedAuthority.open(dir, clock))
         .isInstanceOf(AuthorityStoreException.class)
