@@ -1,6 +1,9 @@
 package dev.lanyard.jwt;
 
+import dev.lanyard.internal.CompactJws;
+import dev.lanyard.internal.JwtClaims;
 import dev.lanyard.internal.Text;
+import dev.lanyard.internal.TokenRejection;
 import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.spiffe.SpiffeId;
@@ -161,13 +164,22 @@ final class DefaultJwtSvidVerifier implements JwtSvidVerifier {
   }
 
   private VerifiedJwtSvid verifyUncached(String token, Instant now, Parsed parsed) throws JwtSvidRejectedException {
+    try {
+      return verifyUncachedOrFault(token, now, parsed);
+    } catch (TokenRejection e) {
+      throw ClaimChecks.rejected(e);
+    }
+  }
+
+  private VerifiedJwtSvid verifyUncachedOrFault(String token, Instant now, Parsed parsed)
+      throws JwtSvidRejectedException, TokenRejection {
     CompactJws jws = CompactJws.parse(token, maxTokenLength, algorithms);
     JwtAlgorithm algorithm = jws.algorithm();
     String keyId = jws.keyId();
     parsed.keyId = keyId;
 
     Map<String, Object> claims = jws.claims();
-    parsed.tokenId = ClaimChecks.tokenIdOrNull(claims);
+    parsed.tokenId = JwtClaims.tokenIdOrNull(claims);
     SpiffeId subject = ClaimChecks.subject(claims);
     parsed.subject = subject.toString();
     TrustDomain trustDomain = subject.trustDomain();

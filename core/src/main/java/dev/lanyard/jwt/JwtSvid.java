@@ -1,8 +1,11 @@
 package dev.lanyard.jwt;
 
 import dev.lanyard.internal.Base64Url;
+import dev.lanyard.internal.CompactJws;
 import dev.lanyard.internal.Json;
 import dev.lanyard.internal.JwsSigning;
+import dev.lanyard.internal.JwtClaims;
+import dev.lanyard.internal.TokenRejection;
 import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.SpiffeId;
 import java.nio.charset.StandardCharsets;
@@ -71,29 +74,21 @@ public final class JwtSvid {
    */
   public static JwtSvid decodeUnverified(String token) throws JwtSvidRejectedException {
     Objects.requireNonNull(token, "token");
-    CompactJws jws = CompactJws.parse(token, JwtSvidVerifier.Builder.MAX_TOKEN_LENGTH_LIMIT,
-        EnumSet.allOf(JwtAlgorithm.class));
-    Map<String, Object> claims = jws.claims();
-    SpiffeId subject = ClaimChecks.subject(claims);
-    Instant exp = Objects.requireNonNull(ClaimChecks.numericDate(claims, "exp", true));
-    Instant iat = Objects.requireNonNull(ClaimChecks.numericDate(claims, "iat", true));
-    if (!claims.containsKey("aud")) {
-      throw new JwtSvidRejectedException(JwtSvidRejectedException.Reason.MISSING_CLAIM, "no aud claim");
+    try {
+      CompactJws jws = CompactJws.parse(token, JwtSvidVerifier.Builder.MAX_TOKEN_LENGTH_LIMIT,
+          EnumSet.allOf(JwtAlgorithm.class));
+      Map<String, Object> claims = jws.claims();
+      SpiffeId subject = ClaimChecks.subject(claims);
+      Instant exp = Objects.requireNonNull(JwtClaims.numericDate(claims, "exp", true));
+      Instant iat = Objects.requireNonNull(JwtClaims.numericDate(claims, "iat", true));
+      List<String> audience = JwtClaims.audience(claims);
+      Set<String> scopes = ClaimChecks.scopes(claims);
+      String tokenId = JwtClaims.tokenIdOrNull(claims);
+      return new JwtSvid(token, subject, List.copyOf(audience), scopes, iat, exp, jws.keyId(),
+          tokenId == null ? "" : tokenId, jws.algorithm());
+    } catch (TokenRejection e) {
+      throw ClaimChecks.rejected(e);
     }
-    List<String> audience = ClaimChecks.audience(claims.get("aud"));
-    Set<String> scopes = Set.of();
-    Object scope = claims.get("scope");
-    if (claims.containsKey("scope")) {
-      Set<String> parsed = scope instanceof String ? Scopes.parse((String) scope) : null;
-      if (parsed == null) {
-        throw new JwtSvidRejectedException(JwtSvidRejectedException.Reason.INVALID_CLAIM,
-            "scope is not a space-delimited list of scope tokens");
-      }
-      scopes = parsed;
-    }
-    String tokenId = ClaimChecks.tokenIdOrNull(claims);
-    return new JwtSvid(token, subject, List.copyOf(audience), scopes, iat, exp, jws.keyId(),
-        tokenId == null ? "" : tokenId, jws.algorithm());
   }
 
   /** The compact JWS to send, e.g. as {@code Authorization: Bearer <token>}. Treat it as a secret. */

@@ -14,7 +14,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -88,7 +87,6 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpBundleSource.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration WATCHDOG_GRACE = Duration.ofSeconds(1);
-  private static final double JITTER = 0.1;
 
   private final TrustDomain trustDomain;
   private final URI uri;
@@ -149,13 +147,9 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     scheduler.setRemoveOnCancelPolicy(true);
     scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     this.nextRefresh = clock.instant();
-    if (refreshInterval != null) {
-      this.interval = bounded(refreshInterval);
-      this.intervalReason = "configured " + human(refreshInterval) + limits(refreshInterval, interval);
-    } else {
-      this.interval = bounded(DEFAULT_REFRESH_INTERVAL);
-      this.intervalReason = "default until a bundle is fetched" + limits(DEFAULT_REFRESH_INTERVAL, interval);
-    }
+    RefreshSchedule.Interval initial = RefreshSchedule.initial(refreshInterval, maxStaleness);
+    this.interval = initial.interval();
+    this.intervalReason = initial.reason();
     if (BundleDocuments.isCleartext(uri)) {
       LOG.warn("INSECURE: the trust bundle of {} comes from {} over cleartext http (allowInsecureHttp): anyone on "
           + "the network path can replace the keys that verify callers; use https outside tests", trustDomain, uri);
@@ -178,8 +172,8 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     }
     LOG.info("trust bundle of {} from {}: {}; refreshed in the background every {} ({}, less up to 10% jitter, "
         + "at least {}); the last good bundle is served for at most {} while refreshes fail", trustDomain, uri,
-        fetchedAt != null ? "fetched" : "first fetch failed, retrying", human(interval), reason,
-        human(MIN_REFRESH_INTERVAL), human(maxStaleness));
+        fetchedAt != null ? "fetched" : "first fetch failed, retrying", RefreshSchedule.human(interval), reason,
+        RefreshSchedule.human(MIN_REFRESH_INTERVAL), RefreshSchedule.human(maxStaleness));
   }
 
   /**
@@ -305,21 +299,20 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     String intervalChange = null;
     synchronized (lock) {
       TrustBundle previous = bundle;
-      if (previous != null && !previous.equals(fresh)) {
-        long held = previous.sequence().orElse(-1);
-        long got = fresh.sequence().orElse(-1);
-        if (got >= 0 && got < held) {
+      switch (SequenceCheck.of(previous, fresh)) {
+        case ROLLBACK -> {
           refusedRollbacks.incrementAndGet();
-          String problem = "the endpoint sent spiffe_sequence " + got + ", lower than " + held + " of the bundle held; "
-              + "refused as a rollback";
+          String problem = "the endpoint sent spiffe_sequence " + fresh.sequence().orElse(-1) + ", lower than "
+              + sequenceOf(previous) + " of the bundle held; refused as a rollback";
           warning = failedLocked(started, problem);
-        } else if (got >= 0 && got == held) {
-          LOG.warn("the trust bundle of {} from {} changed without a new spiffe_sequence ({}); accepted", trustDomain,
-              uri, got);
-        } else if (got < 0 && held >= 0) {
-          LOG.warn("the trust bundle of {} from {} no longer has a spiffe_sequence (was {}); accepted", trustDomain,
-              uri, held);
         }
+        case CHANGED_WITHOUT_NEW_SEQUENCE -> LOG.warn(
+            "the trust bundle of {} from {} changed without a new spiffe_sequence ({}); accepted", trustDomain, uri,
+            fresh.sequence().orElse(-1));
+        case SEQUENCE_DROPPED -> LOG.warn(
+            "the trust bundle of {} from {} no longer has a spiffe_sequence (was {}); accepted", trustDomain, uri,
+            sequenceOf(previous));
+        case ACCEPTED -> { }
       }
       if (warning == null) {
         if (previous == null || !previous.equals(fresh)) {
@@ -337,10 +330,10 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
         String reasonBefore = intervalReason;
         chooseIntervalLocked(fresh, freshness);
         if (!first && (!before.equals(interval) || !reasonBefore.equals(intervalReason))) {
-          intervalChange = human(interval) + " (" + intervalReason + ")";
+          intervalChange = RefreshSchedule.human(interval) + " (" + intervalReason + ")";
         }
         nextRefresh = started.plus(interval);
-        scheduleLocked(jittered(interval));
+        scheduleLocked(RefreshSchedule.jittered(interval));
       }
     }
     if (warning != null) {
@@ -353,60 +346,19 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     return true;
   }
 
+  private static long sequenceOf(@Nullable TrustBundle bundle) {
+    return bundle == null ? -1 : bundle.sequence().orElse(-1);
+  }
+
   /** Sets the refresh interval in force from the fetched bundle's hint and the response's {@code max-age}. */
   private void chooseIntervalLocked(TrustBundle fresh, Optional<Duration> freshness) {
     if (refreshInterval != null) {
       return;
     }
-    Duration hint = fresh.refreshHint().orElse(null);
-    Duration maxAge = freshness.orElse(null);
-    Duration wanted;
-    String why;
-    if (maxAge != null && (hint == null || maxAge.compareTo(hint) < 0)) {
-      wanted = maxAge;
-      why = "Cache-Control max-age " + human(maxAge)
-          + (hint == null ? "" : ", sooner than spiffe_refresh_hint " + human(hint));
-    } else if (hint != null) {
-      wanted = hint;
-      why = "spiffe_refresh_hint " + human(hint);
-    } else {
-      wanted = DEFAULT_REFRESH_INTERVAL;
-      why = "default: no spiffe_refresh_hint or Cache-Control max-age";
-    }
-    interval = bounded(wanted);
-    intervalReason = why + limits(wanted, interval);
-  }
-
-  /** {@code wanted} within 1 s .. 1 h and at most half the staleness bound (never under 1 s). */
-  private Duration bounded(Duration wanted) {
-    Duration d = wanted.compareTo(MIN_REFRESH_INTERVAL) < 0 ? MIN_REFRESH_INTERVAL
-        : wanted.compareTo(MAX_REFRESH_INTERVAL) > 0 ? MAX_REFRESH_INTERVAL : wanted;
-    Duration half = maxStaleness.dividedBy(2);
-    if (d.compareTo(half) > 0) {
-      d = half.compareTo(MIN_REFRESH_INTERVAL) < 0 ? MIN_REFRESH_INTERVAL : half;
-    }
-    return d;
-  }
-
-  /** Says why {@code used} differs from {@code wanted}, if it does. */
-  private static String limits(Duration wanted, Duration used) {
-    if (used.equals(wanted)) {
-      return "";
-    }
-    if (used.equals(MIN_REFRESH_INTERVAL) && wanted.compareTo(MIN_REFRESH_INTERVAL) < 0) {
-      return ", raised to the " + human(MIN_REFRESH_INTERVAL) + " minimum";
-    }
-    if (used.equals(MAX_REFRESH_INTERVAL)) {
-      return ", lowered to the " + human(MAX_REFRESH_INTERVAL) + " maximum";
-    }
-    return ", lowered to half the staleness bound";
-  }
-
-  /** {@code d} less a random 0..10 %, never under the minimum interval. */
-  private static Duration jittered(Duration d) {
-    long nanos = d.toNanos();
-    long less = (long) (nanos * JITTER * ThreadLocalRandom.current().nextDouble());
-    return Duration.ofNanos(Math.max(nanos - less, MIN_REFRESH_INTERVAL.toNanos()));
+    RefreshSchedule.Interval chosen =
+        RefreshSchedule.fetched(fresh.refreshHint().orElse(null), freshness.orElse(null), maxStaleness);
+    interval = chosen.interval();
+    intervalReason = chosen.reason();
   }
 
   /** Replaces the scheduled refresh-ahead with one after {@code delay}; nothing once closed. */
@@ -439,9 +391,8 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     lastError = problem;
     Duration retry = retryDelay;
     nextRefresh = started.plus(retry);
-    scheduleLocked(jittered(retry));
-    Duration cap = interval.compareTo(FIRST_RETRY) > 0 ? interval : FIRST_RETRY;
-    retryDelay = retry.multipliedBy(2).compareTo(cap) > 0 ? cap : retry.multipliedBy(2);
+    scheduleLocked(RefreshSchedule.jittered(retry));
+    retryDelay = RefreshSchedule.nextRetry(retry, interval, FIRST_RETRY);
     Instant fetched = fetchedAt;
     String held;
     if (fetched == null) {
@@ -449,37 +400,12 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     } else {
       Duration age = Duration.between(fetched, started);
       Duration left = maxStaleness.minus(age);
-      held = left.isNegative() ? "the bundle held was fetched " + human(age) + " ago, beyond the staleness bound of "
-          + human(maxStaleness) + ": verifications that need it fail"
-          : "serving the bundle held, fetched " + human(age) + " ago, for at most " + human(left) + " more";
+      held = left.isNegative() ? "the bundle held was fetched " + RefreshSchedule.human(age) + " ago, beyond the staleness bound of "
+          + RefreshSchedule.human(maxStaleness) + ": verifications that need it fail"
+          : "serving the bundle held, fetched " + RefreshSchedule.human(age) + " ago, for at most " + RefreshSchedule.human(left) + " more";
     }
     return "refreshing the trust bundle of " + trustDomain + " from " + uri + " failed: " + problem + "; " + held
-        + "; next attempt in " + human(retry);
-  }
-
-  /** A duration for people: {@code 1h30m}, {@code 2s}, {@code 250ms}. */
-  static String human(Duration d) {
-    if (d.isNegative()) {
-      return "-" + human(d.negated());
-    }
-    if (d.compareTo(Duration.ofSeconds(1)) < 0) {
-      return d.toMillis() + "ms";
-    }
-    long seconds = d.getSeconds();
-    StringBuilder out = new StringBuilder();
-    if (seconds >= 86_400) {
-      out.append(seconds / 86_400).append('d');
-    }
-    if (seconds % 86_400 >= 3600) {
-      out.append(seconds % 86_400 / 3600).append('h');
-    }
-    if (seconds % 3600 >= 60) {
-      out.append(seconds % 3600 / 60).append('m');
-    }
-    if (seconds % 60 != 0) {
-      out.append(seconds % 60).append('s');
-    }
-    return out.toString();
+        + "; next attempt in " + RefreshSchedule.human(retry);
   }
 
   private BundleDocuments.Document fetch() {

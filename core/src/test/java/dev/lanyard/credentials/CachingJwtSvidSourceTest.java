@@ -1,6 +1,5 @@
 package dev.lanyard.credentials;
 
-import dev.lanyard.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatNullPointerException;
@@ -14,6 +13,8 @@ import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
+import dev.lanyard.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -477,16 +479,22 @@ class CachingJwtSvidSourceTest {
 
   @Test
   void fetchWhenSixteenThreadsAskForTheSameTokenAtOnceThenOneMint() throws Exception {
-    // A slow mint is the situation under test (the other fifteen arrive while it runs), not a wait for a condition.
-    minter.beforeMint = audience -> sleep(200);
+    // The mint holds until the fifteen other callers are parked behind it: they all arrived while it ran.
+    Set<Thread> callers = ConcurrentHashMap.newKeySet();
+    AtomicInteger fetching = new AtomicInteger();
+    minter.beforeMint = audience -> Await.until("the other fifteen callers waiting for the one mint",
+        () -> fetching.get() == 16 && callers.stream().filter(t -> t != Thread.currentThread())
+            .filter(t -> t.getState() != Thread.State.RUNNABLE).count() == 15, Duration.ofSeconds(10));
     threads = Executors.newFixedThreadPool(16);
     CountDownLatch ready = new CountDownLatch(16);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<JwtSvid>> results = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       results.add(threads.submit(() -> {
+        callers.add(Thread.currentThread());
         ready.countDown();
         go.await();
+        fetching.incrementAndGet();
         return source.fetch(List.of(AUDIT, PAYMENTS), List.of("orders.read"));
       }));
     }
@@ -591,15 +599,6 @@ class CachingJwtSvidSourceTest {
     assertThat(source.spiffeId()).isEqualTo(WORKLOAD);
     assertThat(source.toString()).contains(WORKLOAD.toString()).doesNotContain(svid.token())
         .doesNotContain(svid.token().split("\\.")[2]);
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 
   private static void await(CountDownLatch latch) {

@@ -3,9 +3,16 @@ package dev.lanyard.jwt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.internal.Base64Url;
+import dev.lanyard.internal.CompactJws;
+import dev.lanyard.internal.JwtClaims;
+import dev.lanyard.internal.TokenRejection;
+import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,18 +103,6 @@ class ClaimChecksTest {
   }
 
   @Test
-  void numericDateWhenIntegralFractionalOrOutOfRangeThenInstantOrInvalidClaim() throws Exception {
-    assertThat(ClaimChecks.numericDate(Map.of("exp", 10L), "exp", true)).isEqualTo(Instant.ofEpochSecond(10));
-    assertThat(ClaimChecks.numericDate(Map.of("exp", 10.5), "exp", true))
-        .isEqualTo(Instant.ofEpochSecond(10, 500_000_000));
-    assertThat(ClaimChecks.numericDate(Map.of(), "nbf", false)).isNull();
-    assertReason(() -> ClaimChecks.numericDate(Map.of(), "exp", true), Reason.MISSING_CLAIM);
-    assertReason(() -> ClaimChecks.numericDate(Map.of("exp", "10"), "exp", true), Reason.INVALID_CLAIM);
-    assertReason(() -> ClaimChecks.numericDate(Map.of("exp", -1L), "exp", true), Reason.INVALID_CLAIM);
-    assertReason(() -> ClaimChecks.numericDate(Map.of("exp", 253402300800L), "exp", true), Reason.INVALID_CLAIM);
-  }
-
-  @Test
   void subjectWhenMissingNotAStringNotASpiffeIdOrATrustDomainThenItsReason() throws Exception {
     assertThat(ClaimChecks.subject(Map.of("sub", "spiffe://example.org/orders")).toString())
         .isEqualTo("spiffe://example.org/orders");
@@ -118,9 +113,46 @@ class ClaimChecksTest {
   }
 
   @Test
-  void tokenIdOrNullWhenStringThenItElseNull() {
-    assertThat(ClaimChecks.tokenIdOrNull(Map.of("jti", "id"))).isEqualTo("id");
-    assertThat(ClaimChecks.tokenIdOrNull(Map.of("jti", 1L))).isNull();
-    assertThat(ClaimChecks.tokenIdOrNull(Map.of())).isNull();
+  void rejectedWhenAnyFaultOfTheSharedMachineryThenTheReasonOfTheSameNameAndItsDetail() {
+    for (TokenRejection.Fault fault : TokenRejection.Fault.values()) {
+      TokenRejection rejection = rejectionOf(fault);
+
+      JwtSvidRejectedException e = ClaimChecks.rejected(rejection);
+
+      assertThat(e.reason().name()).isEqualTo(fault.name());
+      assertThat(e.detail()).isEqualTo(rejection.detail());
+    }
+  }
+
+  /** A real rejection of each fault, from the shared parser and claim rules. */
+  private static TokenRejection rejectionOf(TokenRejection.Fault fault) {
+    String header = switch (fault) {
+      case HEADER_NOT_ALLOWED -> "{\"alg\":\"ES256\",\"kid\":\"k\",\"jku\":\"x\"}";
+      case ALGORITHM_NOT_ALLOWED -> "{\"alg\":\"none\",\"kid\":\"k\"}";
+      case TYPE_NOT_ALLOWED -> "{\"alg\":\"ES256\",\"kid\":\"k\",\"typ\":\"x\"}";
+      case UNKNOWN_KEY -> "{\"alg\":\"ES256\"}";
+      default -> null;
+    };
+    try {
+      if (fault == TokenRejection.Fault.MALFORMED) {
+        CompactJws.parse("a.b", 100, EnumSet.allOf(JwtAlgorithm.class));
+      } else if (header != null) {
+        CompactJws.parse(Base64Url.encode(header.getBytes(StandardCharsets.UTF_8)) + ".e30.AQID", 100,
+            EnumSet.allOf(JwtAlgorithm.class));
+      } else {
+        Map<String, Object> claims = switch (fault) {
+          case MISSING_CLAIM -> claims("exp", REMOVE);
+          case INVALID_CLAIM -> claims("exp", "soon");
+          case EXPIRED -> claims("exp", NOW.minusSeconds(60).getEpochSecond());
+          case NOT_YET_VALID -> claims("nbf", NOW.plusSeconds(60).getEpochSecond());
+          default -> claims("iat", NOW.minusSeconds(7200).getEpochSecond());
+        };
+        JwtClaims.checkTimes(claims, NOW, SKEW, Duration.ofHours(1));
+      }
+    } catch (TokenRejection e) {
+      assertThat(e.fault()).isEqualTo(fault);
+      return e;
+    }
+    throw new AssertionError("no rejection for " + fault);
   }
 }

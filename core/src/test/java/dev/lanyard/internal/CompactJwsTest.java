@@ -1,11 +1,10 @@
-package dev.lanyard.jwt;
+package dev.lanyard.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.lanyard.internal.Base64Url;
 import dev.lanyard.jose.JwtAlgorithm;
-import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
+import dev.lanyard.internal.TokenRejection.Fault;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Set;
@@ -50,9 +49,9 @@ class CompactJwsTest {
       "header not base64url | e+J9.e30.AQID | MALFORMED",
       "empty header | .e30.AQID | MALFORMED",
   })
-  void parseWhenNotThreeCanonicalPartsThenMalformed(String name, String token, Reason reason) {
+  void parseWhenNotThreeCanonicalPartsThenMalformed(String name, String token, Fault reason) {
     assertThatThrownBy(() -> CompactJws.parse(token, 16 * 1024, ALL))
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(TokenRejection.class, e -> assertThat(e.fault()).isEqualTo(reason));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -70,9 +69,9 @@ class CompactJwsTest {
       "duplicate alg | {\"alg\":\"ES256\",\"alg\":\"ES256\",\"kid\":\"k\"} | MALFORMED",
       "header not an object | [1] | MALFORMED",
   })
-  void parseWhenHeaderBreaksARuleThenThatReason(String name, String header, Reason reason) {
+  void parseWhenHeaderBreaksARuleThenThatReason(String name, String header, Fault reason) {
     assertThatThrownBy(() -> CompactJws.parse(token(header), 16 * 1024, ALL))
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+        .isInstanceOfSatisfying(TokenRejection.class, e -> assertThat(e.fault()).isEqualTo(reason));
   }
 
   @Test
@@ -80,8 +79,8 @@ class CompactJwsTest {
     String token = token("{\"alg\":\"RS256\",\"kid\":\"k\"}");
 
     assertThatThrownBy(() -> CompactJws.parse(token, 16 * 1024, EnumSet.of(JwtAlgorithm.ES256)))
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class,
-            e -> assertThat(e.reason()).isEqualTo(Reason.ALGORITHM_NOT_ALLOWED));
+        .isInstanceOfSatisfying(TokenRejection.class,
+            e -> assertThat(e.fault()).isEqualTo(Fault.ALGORITHM_NOT_ALLOWED));
   }
 
   @Test
@@ -89,9 +88,9 @@ class CompactJwsTest {
     String token = "x".repeat(101);
 
     assertThatThrownBy(() -> CompactJws.parse(token, 100, ALL))
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reason.MALFORMED);
-          assertThat(e.detail()).contains("longer than 100");
+        .isInstanceOfSatisfying(TokenRejection.class, e -> {
+          assertThat(e.fault()).isEqualTo(Fault.MALFORMED);
+          assertThat(e.getMessage()).contains("longer than 100");
         });
   }
 
@@ -103,7 +102,7 @@ class CompactJwsTest {
 
     assertThat(jws.keyId()).isEqualTo("k");
     assertThatThrownBy(jws::claims)
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED));
+        .isInstanceOfSatisfying(TokenRejection.class, e -> assertThat(e.fault()).isEqualTo(Fault.MALFORMED));
   }
 
   @Test
@@ -114,6 +113,6 @@ class CompactJwsTest {
 
     assertThat(jws.claims()).containsKey("sub");
     assertThatThrownBy(jws::signature)
-        .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED));
+        .isInstanceOfSatisfying(TokenRejection.class, e -> assertThat(e.fault()).isEqualTo(Fault.MALFORMED));
   }
 }
