@@ -1,6 +1,7 @@
 package dev.lanyard.servlet;
 
 import dev.lanyard.audit.AuditSink;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
@@ -13,6 +14,7 @@ import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.servlet.internal.ServletExchanges;
 import dev.lanyard.policy.PolicyMatch;
+import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -82,9 +84,19 @@ import org.slf4j.LoggerFactory;
  * same rules as {@code bundle}; its callers are then accepted too, each verified only against its own trust domain's
  * bundle (see {@link FederatedBundleSource}), and policy rules name them by SPIFFE ID.
  *
+ * <p>Trust graph: every policy decision on a verified caller (allowed, not allowed, no rule, insufficient scope) is
+ * recorded in the filter's {@link #trustGraph()}, whose callee is the audience when it is a SPIFFE ID of the filter's
+ * trust domain, else the trust domain's ID. {@link #init} publishes it as the servlet-context attribute
+ * {@value #TRUST_GRAPH_ATTRIBUTE_PREFIX}{@code <filter name>} for {@link TrustGraphServlet}.
+ *
  * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
  */
 public final class LanyardFilter implements Filter {
+  /**
+   * Prefix of the servlet-context attribute, followed by the filter's name, under which {@link #init} publishes the
+   * filter's {@link TrustGraph}.
+   */
+  public static final String TRUST_GRAPH_ATTRIBUTE_PREFIX = "dev.lanyard.trust-graph.";
   /** The request attribute holding the verified {@link Caller}. */
   public static final String CALLER_ATTRIBUTE = "dev.lanyard.caller";
   /** Init-param: the trust domain whose bundle verifies callers. */
@@ -153,14 +165,30 @@ public final class LanyardFilter implements Filter {
 
   @Override
   public void init(FilterConfig config) throws ServletException {
-    if (engine != null) {
-      return;
+    Engine e = engine;
+    if (e == null) {
+      try {
+        e = InitParams.engine(config);
+      } catch (InitParams.InitParamException ex) {
+        throw new ServletException("Lanyard filter '" + config.getFilterName() + "': " + ex.getMessage());
+      }
+      engine = e;
     }
-    try {
-      engine = InitParams.engine(config);
-    } catch (InitParams.InitParamException e) {
-      throw new ServletException("Lanyard filter '" + config.getFilterName() + "': " + e.getMessage());
+    config.getServletContext().setAttribute(TRUST_GRAPH_ATTRIBUTE_PREFIX + config.getFilterName(), e.graph);
+  }
+
+  /**
+   * The graph of the calls this filter decided: one edge per verified caller and deciding rule, with counts and
+   * denials by reason.
+   *
+   * @throws IllegalStateException when a filter configured by init-params was not initialised yet
+   */
+  public TrustGraph trustGraph() {
+    Engine e = engine;
+    if (e == null) {
+      throw new IllegalStateException("the Lanyard filter was not initialised");
     }
+    return e.graph;
   }
 
   @Override
@@ -197,10 +225,12 @@ public final class LanyardFilter implements Filter {
     private final boolean allowUnnormalizedPaths;
     private final AutoCloseable closeable;
     private final @Nullable Inventory inventory;
+    final TrustGraph graph;
 
     Engine(Authenticator authenticator, Supplier<Policy> policy, EntryPoint entryPoint, InboundAudit audit,
-        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory) {
+        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory, TrustGraph graph) {
       this.inventory = inventory;
+      this.graph = graph;
       this.authenticator = authenticator;
       this.policy = policy;
       this.entryPoint = entryPoint;
@@ -234,6 +264,7 @@ public final class LanyardFilter implements Filter {
         return;
       }
       Decision decision = match.decide(caller);
+      graph.record(caller, match, decision);
       String rule = decision.rule().map(r -> r.source() + ":" + r.line()).orElse(null);
       switch (decision.outcome()) {
         case ALLOWED:
@@ -505,7 +536,23 @@ public final class LanyardFilter implements Filter {
         LOG.info("Lanyard accepts Kubernetes service-account tokens from OIDC issuers {}", oidcVerifier.issuers());
       }
       return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
-          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable, inventory);
+          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable, inventory,
+          TrustGraph.newBuilder(callee(trustDomain, audience)).clock(clock).build());
+    }
+
+    /** The audience when it is a SPIFFE ID in the filter's trust domain, else the trust domain's ID. */
+    static SpiffeId callee(TrustDomain trustDomain, String audience) {
+      if (audience.startsWith("spiffe://")) {
+        try {
+          SpiffeId id = SpiffeId.parse(audience);
+          if (id.isMemberOf(trustDomain)) {
+            return id;
+          }
+        } catch (IllegalArgumentException notAnId) {
+          // fall through: not a SPIFFE ID
+        }
+      }
+      return trustDomain.spiffeId();
     }
 
     /** The trust domains a federated bundle source adds to the own one; none for any other source. */

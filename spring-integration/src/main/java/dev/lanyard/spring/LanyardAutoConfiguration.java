@@ -2,6 +2,7 @@ package dev.lanyard.spring;
 
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.servlet.BundleEndpointServlet;
 import dev.lanyard.servlet.LanyardFilter;
 import dev.lanyard.trust.BundleSource;
@@ -198,6 +199,12 @@ public final class LanyardAutoConfiguration {
       return LanyardInbound.create(settings, bundles, identity, audit, endpoint.publicPaths());
     }
 
+    /** The trust graph the inbound filter records (served by the {@code lanyard} actuator endpoint). */
+    @Bean
+    TrustGraph lanyardTrustGraph(LanyardInbound inbound) {
+      return inbound.filter().trustGraph();
+    }
+
     /** Without Spring Security: the servlet filter for every request. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnMissingClass("org.springframework.security.config.annotation.web.builders.HttpSecurity")
@@ -314,8 +321,8 @@ public final class LanyardAutoConfiguration {
   static class EndpointConfiguration {
     @Bean
     @ConditionalOnMissingBean
-    LanyardEndpoint lanyardEndpoint(LanyardStatus status) {
-      return new LanyardEndpoint(status);
+    LanyardEndpoint lanyardEndpoint(LanyardStatus status, ObjectProvider<TrustGraph> graphs) {
+      return new LanyardEndpoint(status, graphs::getIfUnique);
     }
   }
 
