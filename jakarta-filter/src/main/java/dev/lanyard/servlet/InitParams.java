@@ -85,13 +85,9 @@ final class InitParams {
         throw new InitParamException(LanyardFilter.INVENTORY, e.getMessage());
       }
     }
-    String maxEdges = config.getInitParameter(LanyardFilter.TRUST_GRAPH_MAX_EDGES);
-    if (maxEdges != null && !maxEdges.isBlank()) {
-      try {
-        builder.trustGraphMaxEdges(Integer.parseInt(maxEdges.strip()));
-      } catch (IllegalArgumentException e) {
-        throw new InitParamException(LanyardFilter.TRUST_GRAPH_MAX_EDGES, "must be a positive whole number");
-      }
+    Integer maxEdges = trustGraphMaxEdges(config);
+    if (maxEdges != null) {
+      builder.trustGraphMaxEdges(maxEdges);
     }
     AuditSink audit = auditSink(config);
     builder.auditSink(audit);
@@ -106,6 +102,23 @@ final class InitParams {
       };
     }
     return builder.engine(closeable);
+  }
+
+  /** The {@code trust-graph-max-edges} init-param, or null when it is not set (the default applies). */
+  static @Nullable Integer trustGraphMaxEdges(FilterConfig config) throws InitParamException {
+    String value = config.getInitParameter(LanyardFilter.TRUST_GRAPH_MAX_EDGES);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      int maxEdges = Integer.parseInt(value.strip());
+      if (maxEdges >= 1) {
+        return maxEdges;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new InitParamException(LanyardFilter.TRUST_GRAPH_MAX_EDGES, "must be a positive whole number");
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.lanyard.servlet;
 import static dev.lanyard.testing.Stderr.captureStderr;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.lanyard.audit.AsyncAuditSink;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditRing;
 import dev.lanyard.audit.AuditSink;
@@ -16,6 +17,7 @@ import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Await;
 import dev.lanyard.testing.MutableClock;
 import dev.lanyard.testing.SecretFragments;
 import dev.lanyard.tls.SpiffeTls;
@@ -23,7 +25,9 @@ import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.x509.PeerAuthorizer;
 import dev.lanyard.x509.X509Svid;
 import dev.lanyard.x509.X509SvidVerifier;
+import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -38,6 +42,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -582,5 +587,75 @@ class LanyardFilterAuditTest {
     exchange(noCertificate, "GET", "/whoami", refused.token(), 401);
 
     assertThat(filter.trustGraph().snapshot().edges()).noneMatch(e -> e.caller().equals(claimed));
+  }
+
+  @Test
+  void webXmlWhenAuditLevelInfoThenEveryDecisionLoggedOnTheAuditThreadAsOneJsonLine(@TempDir Path web)
+      throws Exception {
+    Path bundle = Files.writeString(web.resolve("bundle.json"), authority.bundle().toJson());
+    Path policy = Files.writeString(web.resolve("policy.txt"), POLICY);
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.err;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    List<Integer> statuses = new ArrayList<>();
+    try (TomcatServer running = TomcatServer.newBuilder(web.resolve("tomcat"))
+        .initParam(LanyardFilter.TRUST_DOMAIN, "example.org").initParam(LanyardFilter.AUDIENCE, AUDIENCE)
+        .initParam(LanyardFilter.BUNDLE, bundle.toString()).initParam(LanyardFilter.POLICY, policy.toString())
+        .initParam(LanyardFilter.AUDIT_ALLOWED_LEVEL, "INFO").start()) {
+      assertThat(running.contextAvailable()).as(running.startupErrors()).isTrue();
+      statuses.add(http.send(HttpRequest.newBuilder(running.uri("/whoami"))
+          .header("Authorization", "Bearer " + token(ORDERS)).GET().build(), HttpResponse.BodyHandlers.ofString())
+          .statusCode());
+      statuses.add(http.send(HttpRequest.newBuilder(running.uri("/whoami")).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
+      Await.until("two audit lines", () -> captured.toString(StandardCharsets.UTF_8).lines()
+          .filter(l -> l.contains(" lanyard.audit - ")).count() == 2, Duration.ofSeconds(10));
+    } finally {
+      System.setErr(original);
+    }
+    String log = captured.toString(StandardCharsets.UTF_8);
+
+    assertThat(statuses).containsExactly(200, 401);
+    List<Map<String, Object>> events = LanyardFilterTomcatTest.auditEvents(log, 2);
+    assertThat(events).extracting(e -> e.get("decision")).containsExactly("ALLOWED", "UNAUTHENTICATED");
+    assertThat(log.lines().filter(l -> l.contains(" lanyard.audit - ")))
+        .allMatch(l -> l.contains("[lanyard-audit] INFO "));
+  }
+
+  @Test
+  void auditSinkWhenSlowBehindAsyncThenRequestsNeverWaitAndOverflowIsCounted(@TempDir Path tomcat) throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(1);
+    AsyncAuditSink async = AuditSink.async(event -> {
+      entered.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, 4);
+    LanyardFilter slow = LanyardFilter.newBuilder().trustDomain(TD).audience(AUDIENCE)
+        .bundleSource(authority.bundleSource()).policy(Policy.parse(POLICY, "policy.txt")).auditSink(async).build();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    String orders = token(ORDERS);
+    try (TomcatServer plain = TomcatServer.newBuilder(tomcat).filter(slow).start()) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 30; i++) {
+        assertThat(http.send(HttpRequest.newBuilder(plain.uri("/whoami")).timeout(Duration.ofSeconds(5))
+            .header("Authorization", "Bearer " + orders).GET().build(), HttpResponse.BodyHandlers.ofString())
+            .statusCode()).isEqualTo(200);
+        if (i == 0) {
+          assertThat(entered.await(10, TimeUnit.SECONDS)).as("the first event reached the slow sink").isTrue();
+        }
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+      assertThat(async.dropped()).as("one in the sink, four queued, the rest dropped").isEqualTo(25);
+    } finally {
+      release.countDown();
+      async.close();
+    }
   }
 }
