@@ -96,7 +96,7 @@ import org.slf4j.LoggerFactory;
  * <p>Trust graph: every policy decision on a verified caller (allowed, not allowed, no rule, insufficient scope,
  * deploy-only) is recorded in the filter's {@link #trustGraph()}; refused credentials are not (their caller is only
  * claimed). Its callee is the audience when it is a SPIFFE ID of the filter's trust domain, else the trust domain's
- * ID. {@link #init} publishes it as the servlet-context attribute
+ * ID; it keeps at most {@value #TRUST_GRAPH_MAX_EDGES} (init-param) edges, 10000 by default. {@link #init} publishes it as the servlet-context attribute
  * {@value #TRUST_GRAPH_ATTRIBUTE_PREFIX}{@code <filter name>} for {@link TrustGraphServlet}.
  *
  * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
