@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Records the calls one service (the callee) observes: one edge per caller and deciding policy rule, with counts,
  * first and last seen, the scopes presented and used, and denials by reason code ({@link #NO_RULE},
- * {@link #NOT_ALLOWED}, {@link #INSUFFICIENT_SCOPE}).
+ * {@link #NOT_ALLOWED}, {@link #INSUFFICIENT_SCOPE}, {@link #DEPLOY_ONLY_IDENTITY}). Only verified callers are
+ * recorded: a refused credential names nobody the graph could trust, and forged names would only fill it.
  *
  * <p>Memory is bounded: at most {@link Builder#maxEdges(int) maxEdges} edges (default {@value #DEFAULT_MAX_EDGES});
  * a call that would need a new edge beyond the cap is not stored and counted in {@link GraphSnapshot#overflow()}
@@ -45,6 +46,11 @@ public final class TrustGraph {
   public static final String NOT_ALLOWED = "NOT_ALLOWED";
   /** Denial reason: a rule names the caller but the credential lacks scopes. */
   public static final String INSUFFICIENT_SCOPE = "INSUFFICIENT_SCOPE";
+  /**
+   * Denial reason: the identity inventory lists the caller as deploy-only (a CI pipeline's identity), refused before
+   * policy; recorded on no rule. The same code as the audit reason.
+   */
+  public static final String DEPLOY_ONLY_IDENTITY = "DEPLOY_ONLY_IDENTITY";
   /** Most distinct presented scopes kept per edge. */
   static final int MAX_SCOPES = 64;
 

@@ -91,6 +91,50 @@ class AuditSinkTest {
     assertThat(second).as("a request-only sink ignores authority events").containsExactly(decision);
   }
 
+  @Test
+  void slf4jWhenAllowedLevelInfoThenAllowedAndPublicAtInfoAndRefusalsUnchanged() {
+    AuditEvent allowed = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.ALLOWED).request("GET", "/a").build();
+    AuditEvent open = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.PUBLIC).request("GET", "/p").build();
+    AuditEvent denied = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.DENIED).request("GET", "/d").build();
+
+    String log = captureStderr(() -> {
+      AuditSink sink = AuditSink.slf4j("info");
+      sink.record(allowed);
+      sink.record(open);
+      sink.record(denied);
+    });
+
+    List<String> lines = log.lines().filter(l -> l.contains(AUDIT_PREFIX)).toList();
+    assertThat(lines).hasSize(3).allMatch(l -> l.contains(" INFO "));
+    assertThat(lines.get(0)).contains("\"decision\":\"ALLOWED\"");
+    assertThat(lines.get(1)).contains("\"decision\":\"PUBLIC\"");
+  }
+
+  @Test
+  void slf4jWhenAllowedLevelOffOrDebugThenAllowedNotLoggedAtInfoButRefusalsAre() {
+    AuditEvent allowed = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.ALLOWED).build();
+    AuditEvent rejected = AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.REJECTED).build();
+
+    String log = captureStderr(() -> {
+      for (String level : List.of("OFF", "DEBUG", "TRACE")) {
+        AuditSink sink = AuditSink.slf4j(level);
+        sink.record(allowed);
+        sink.record(rejected);
+      }
+    });
+
+    List<String> lines = log.lines().filter(l -> l.contains(AUDIT_PREFIX)).toList();
+    assertThat(lines).as("slf4j-simple logs INFO and above here").hasSize(3)
+        .allMatch(l -> l.contains("\"decision\":\"REJECTED\""));
+  }
+
+  @Test
+  void slf4jWhenAllowedLevelUnknownThenRejectedNamingTheChoicesAndNoControlCharacters() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditSink.slf4j("WARN\nforged"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("the audit level of allowed decisions must be one of [TRACE, DEBUG, INFO, OFF], not 'WARN?forged'");
+  }
+
   static String captureStderr(Runnable action) {
     PrintStream original = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();

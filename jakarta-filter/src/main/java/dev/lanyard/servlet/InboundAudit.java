@@ -3,6 +3,8 @@ package dev.lanyard.servlet;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.policy.Caller;
+import dev.lanyard.policy.Decision;
+import dev.lanyard.policy.PolicyRule;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
 import java.util.List;
@@ -13,9 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emits one audit event per inbound decision, with the reasons of the filter's outcome table, and logs a trust-bundle
- * outage at most once per period. A failing audit sink is logged and never fails the request. Events carry SPIFFE IDs,
- * token IDs and reasons, never token text.
+ * Emits one audit event per inbound decision, with the reasons of the filter's outcome table and every field that
+ * applies: callee, method, path, trace id, credential type, caller (verified, or as claimed by a refused credential),
+ * token id or fingerprint, key id, scopes presented and required, deciding rule. Logs a trust-bundle outage at most
+ * once per period. A failing audit sink is logged and never fails the request. Events carry SPIFFE IDs, token ids,
+ * fingerprints and reasons, never token text.
  *
  * <p>Thread-safe: the sink must be; the outage counters are atomic.
  */
@@ -25,7 +29,10 @@ final class InboundAudit {
   static final String MULTIPLE_AUTHORIZATION_HEADERS = "MULTIPLE_AUTHORIZATION_HEADERS";
   static final String SUBJECT_MISMATCH = "SUBJECT_MISMATCH";
   static final String BUNDLE_UNAVAILABLE = "BUNDLE_UNAVAILABLE";
+  /** Rules match the request's method and path, but none allows this caller (a missing grant). */
   static final String NO_RULE_ALLOWS_CALLER = "NO_RULE_ALLOWS_CALLER";
+  /** No rule matches the request's method and path at all (probing, or a forgotten rule). */
+  static final String NO_MATCHING_RULE = "NO_MATCHING_RULE";
   static final String DEPLOY_ONLY_IDENTITY = "DEPLOY_ONLY_IDENTITY";
   // The filter's log category, as before the split: operators filter on it.
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
@@ -33,80 +40,134 @@ final class InboundAudit {
 
   private final AuditSink sink;
   private final Clock clock;
+  private final @Nullable String callee;
   /** When the last "bundle unavailable" warning was logged (System.nanoTime), so an outage logs once per period. */
   private final AtomicLong lastUnavailableWarning = new AtomicLong(System.nanoTime() - UNAVAILABLE_WARNING_PERIOD);
   private final AtomicLong unavailableSinceWarning = new AtomicLong();
 
-  InboundAudit(AuditSink sink, Clock clock) {
+  /** @param callee this service's SPIFFE ID, written as every event's callee */
+  InboundAudit(AuditSink sink, Clock clock, @Nullable String callee) {
     this.sink = sink;
     this.clock = clock;
+    this.callee = callee;
+  }
+
+  /**
+   * What every event of one request shares: method, path, the W3C trace id of its {@code traceparent} header (when
+   * valid), and the credentials it presented. Not thread-safe: one per request thread.
+   */
+  static final class Exchange {
+    final String method;
+    final String path;
+    final @Nullable String traceId;
+    AuditEvent.@Nullable Credential credential;
+    @Nullable String token;
+
+    /** @param traceparent the request's {@code traceparent} header, untrusted; only a valid trace id is kept */
+    Exchange(String method, String path, @Nullable String traceparent) {
+      this.method = method;
+      this.path = path;
+      this.traceId = AuditEvent.traceIdOf(traceparent);
+    }
+
+    /** Notes the credentials presented: the bearer token (kept only to fingerprint it) and/or a certificate. */
+    void credentials(@Nullable String token, boolean certificate) {
+      this.token = token;
+      this.credential = token != null && certificate ? AuditEvent.Credential.BOTH
+          : token != null ? AuditEvent.Credential.JWT : certificate ? AuditEvent.Credential.X509 : null;
+    }
   }
 
   /** A request refused before any rule: its raw path (the request URI as sent) is not in normal form. */
-  void nonNormalizedPath(String method, String requestUri) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST).request(method, requestUri)
-        .reason(NON_NORMALIZED_PATH));
+  void nonNormalizedPath(Exchange exchange) {
+    record(event(AuditEvent.Decision.BAD_REQUEST, exchange).reason(NON_NORMALIZED_PATH));
   }
 
-  /** A request a {@code public} rule let through without a credential. */
-  void publicPath(String method, String path) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.PUBLIC).request(method, path));
+  /** A request a {@code public} rule let through without a credential; {@code decision} names the rule. */
+  void publicPath(Exchange exchange, Decision decision) {
+    record(event(AuditEvent.Decision.PUBLIC, exchange).rule(rule(decision.rule().orElse(null))));
   }
 
   /** A request with more than one Authorization header. */
-  void multipleAuthorizationHeaders(String method, String path) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.BAD_REQUEST).request(method, path)
-        .reason(MULTIPLE_AUTHORIZATION_HEADERS));
+  void multipleAuthorizationHeaders(Exchange exchange) {
+    record(event(AuditEvent.Decision.BAD_REQUEST, exchange).reason(MULTIPLE_AUTHORIZATION_HEADERS));
   }
 
   /** A request without any credential. */
-  void unauthenticated(String method, String path) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAUTHENTICATED).request(method, path));
+  void unauthenticated(Exchange exchange) {
+    record(event(AuditEvent.Decision.UNAUTHENTICATED, exchange));
   }
 
-  /** A credential refused, with the rejection reason's name. */
-  void rejected(String method, String path, String reason) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.REJECTED).request(method, path).reason(reason));
+  /**
+   * A credential refused, with the rejection reason's name and what the credential claimed (unverified): the
+   * caller's SPIFFE ID and the token's key id, each null when unreadable. The token is identified by its fingerprint.
+   */
+  void rejected(Exchange exchange, String reason, @Nullable String claimedCaller, @Nullable String claimedKeyId) {
+    record(event(AuditEvent.Decision.REJECTED, exchange).reason(reason).caller(claimedCaller, false)
+        .keyId(claimedKeyId).tokenHash(fingerprint(exchange)));
   }
 
-  /** A token and a client certificate naming different SPIFFE IDs; the token's subject is recorded. */
-  void subjectMismatch(String method, String path, String tokenSubject) {
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.REJECTED).request(method, path)
-        .caller(tokenSubject, true).reason(SUBJECT_MISMATCH));
+  /**
+   * A token and a client certificate naming different SPIFFE IDs. The token is verified, so its subject is recorded
+   * as a verified caller, with its key id and token id.
+   */
+  void subjectMismatch(Exchange exchange, String tokenSubject, String keyId, @Nullable String tokenId) {
+    record(event(AuditEvent.Decision.REJECTED, exchange).caller(tokenSubject, true).reason(SUBJECT_MISMATCH)
+        .keyId(keyId).tokenId(tokenId).tokenHash(tokenId == null ? fingerprint(exchange) : null));
   }
 
   /** A request answered 503 because the trust bundle is unavailable; the outage is logged once per period. */
-  void unavailable(String method, String path, BundleUnavailableException e) {
+  void unavailable(Exchange exchange, BundleUnavailableException e) {
     unavailableWarning(e);
-    record(AuditEvent.newBuilder(clock.instant(), AuditEvent.Decision.UNAVAILABLE).request(method, path)
-        .reason(BUNDLE_UNAVAILABLE));
+    record(event(AuditEvent.Decision.UNAVAILABLE, exchange).reason(BUNDLE_UNAVAILABLE)
+        .tokenHash(fingerprint(exchange)));
   }
 
-  /** A caller the policy allowed, by the rule {@code source:line}. */
-  void allowed(Caller caller, String method, String path, @Nullable String rule) {
-    record(callerEvent(AuditEvent.Decision.ALLOWED, caller, method, path, rule));
+  /** A caller the policy allowed, by {@code decision}'s rule. */
+  void allowed(Exchange exchange, Authenticator.Authenticated caller, Decision decision) {
+    record(callerEvent(AuditEvent.Decision.ALLOWED, exchange, caller, decision.rule().orElse(null)));
   }
 
-  /** A caller allowed by a rule but missing scopes. */
-  void insufficientScope(Caller caller, String method, String path, @Nullable String rule, List<String> missing) {
-    record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, caller, method, path, rule)
-        .reason("missing " + String.join(" ", missing)));
+  /** A caller a rule names but whose credential lacks scopes; the rule is the caller's closest. */
+  void insufficientScope(Exchange exchange, Authenticator.Authenticated caller, Decision decision) {
+    record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, exchange, caller, decision.rule().orElse(null))
+        .reason("missing " + String.join(" ", decision.missingScopes())));
   }
 
-  /** A caller no rule allows. */
-  void denied(Caller caller, String method, String path, @Nullable String rule) {
-    record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, rule).reason(NO_RULE_ALLOWS_CALLER));
+  /**
+   * A caller policy denies: {@link #NO_MATCHING_RULE} when no rule matched the request, else
+   * {@link #NO_RULE_ALLOWS_CALLER}.
+   */
+  void denied(Exchange exchange, Authenticator.Authenticated caller, boolean noRuleMatched) {
+    record(callerEvent(AuditEvent.Decision.DENIED, exchange, caller, null)
+        .reason(noRuleMatched ? NO_MATCHING_RULE : NO_RULE_ALLOWS_CALLER));
   }
 
   /** A verified caller the identity inventory lists as deploy-only: refused whatever policy says. */
-  void deployOnly(Caller caller, String method, String path) {
-    record(callerEvent(AuditEvent.Decision.DENIED, caller, method, path, null).reason(DEPLOY_ONLY_IDENTITY));
+  void deployOnly(Exchange exchange, Authenticator.Authenticated caller) {
+    record(callerEvent(AuditEvent.Decision.DENIED, exchange, caller, null).reason(DEPLOY_ONLY_IDENTITY));
   }
 
-  private AuditEvent.Builder callerEvent(AuditEvent.Decision decision, Caller caller, String method, String path,
-      @Nullable String rule) {
-    return AuditEvent.newBuilder(clock.instant(), decision).request(method, path)
-        .caller(caller.id().toString(), true).tokenId(caller.tokenId().orElse(null)).rule(rule);
+  private AuditEvent.Builder event(AuditEvent.Decision decision, Exchange exchange) {
+    return AuditEvent.newBuilder(clock.instant(), decision).request(exchange.method, exchange.path).callee(callee)
+        .traceId(exchange.traceId).credential(exchange.credential);
+  }
+
+  private AuditEvent.Builder callerEvent(AuditEvent.Decision decision, Exchange exchange,
+      Authenticator.Authenticated authenticated, @Nullable PolicyRule rule) {
+    Caller caller = authenticated.caller;
+    String tokenId = caller.tokenId().orElse(null);
+    return event(decision, exchange).caller(caller.id().toString(), true).tokenId(tokenId)
+        .tokenHash(tokenId == null ? fingerprint(exchange) : null).keyId(authenticated.keyId)
+        .scopesPresented(caller.scopes()).scopesRequired(rule == null ? List.of() : rule.scopes()).rule(rule(rule));
+  }
+
+  private static @Nullable String rule(@Nullable PolicyRule rule) {
+    return rule == null ? null : rule.source() + ":" + rule.line();
+  }
+
+  private static @Nullable String fingerprint(Exchange exchange) {
+    return exchange.token == null ? null : AuditEvent.tokenFingerprint(exchange.token);
   }
 
   private void record(AuditEvent.Builder event) {

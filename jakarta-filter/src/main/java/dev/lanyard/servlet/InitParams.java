@@ -1,5 +1,7 @@
 package dev.lanyard.servlet;
 
+import dev.lanyard.audit.AsyncAuditSink;
+import dev.lanyard.audit.AuditSink;
 import dev.lanyard.internal.Durations;
 import dev.lanyard.inventory.Inventory;
 import dev.lanyard.inventory.InventoryException;
@@ -83,7 +85,59 @@ final class InitParams {
         throw new InitParamException(LanyardFilter.INVENTORY, e.getMessage());
       }
     }
+    Integer maxEdges = trustGraphMaxEdges(config);
+    if (maxEdges != null) {
+      builder.trustGraphMaxEdges(maxEdges);
+    }
+    AuditSink audit = auditSink(config);
+    builder.auditSink(audit);
+    if (audit instanceof AsyncAuditSink) {
+      AutoCloseable resources = closeable;
+      closeable = () -> {
+        try {
+          resources.close();
+        } finally {
+          ((AsyncAuditSink) audit).close();
+        }
+      };
+    }
     return builder.engine(closeable);
+  }
+
+  /** The {@code trust-graph-max-edges} init-param, or null when it is not set (the default applies). */
+  static @Nullable Integer trustGraphMaxEdges(FilterConfig config) throws InitParamException {
+    String value = config.getInitParameter(LanyardFilter.TRUST_GRAPH_MAX_EDGES);
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      int maxEdges = Integer.parseInt(value.strip());
+      if (maxEdges >= 1) {
+        return maxEdges;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new InitParamException(LanyardFilter.TRUST_GRAPH_MAX_EDGES, "must be a positive whole number");
+  }
+
+  /**
+   * The SLF4J audit sink the {@code audit-allowed-level} and {@code audit-async} init-params describe: by default
+   * allowed decisions at DEBUG, behind a queue of {@value LanyardFilter.Builder#DEFAULT_AUDIT_QUEUE} events.
+   */
+  static AuditSink auditSink(FilterConfig config) throws InitParamException {
+    String level = config.getInitParameter(LanyardFilter.AUDIT_ALLOWED_LEVEL);
+    AuditSink slf4j;
+    try {
+      slf4j = level == null || level.isBlank() ? AuditSink.slf4j() : AuditSink.slf4j(level);
+    } catch (IllegalArgumentException e) {
+      throw new InitParamException(LanyardFilter.AUDIT_ALLOWED_LEVEL, "must be TRACE, DEBUG, INFO or OFF");
+    }
+    String async = config.getInitParameter(LanyardFilter.AUDIT_ASYNC);
+    if (async != null && !async.isBlank() && !flag(config, LanyardFilter.AUDIT_ASYNC)) {
+      return slf4j;
+    }
+    return AuditSink.async(slf4j, LanyardFilter.Builder.DEFAULT_AUDIT_QUEUE);
   }
 
   /** The OIDC verifier the {@code oidc-*} init-params configure, or null when {@code oidc-issuers} is not set. */

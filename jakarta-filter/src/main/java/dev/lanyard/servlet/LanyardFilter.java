@@ -1,6 +1,8 @@
 package dev.lanyard.servlet;
 
+import dev.lanyard.audit.AsyncAuditSink;
 import dev.lanyard.audit.AuditSink;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.internal.RequestPaths;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
@@ -13,6 +15,7 @@ import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
 import dev.lanyard.servlet.internal.ServletExchanges;
 import dev.lanyard.policy.PolicyMatch;
+import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -82,9 +85,28 @@ import org.slf4j.LoggerFactory;
  * same rules as {@code bundle}; its callers are then accepted too, each verified only against its own trust domain's
  * bundle (see {@link FederatedBundleSource}), and policy rules name them by SPIFFE ID.
  *
+ * <p>Audit: every request the filter decides gives exactly one {@link dev.lanyard.audit.AuditEvent} with the
+ * callee (the same as the graph's), method, path, decision, reason, caller (verified, or as claimed by a refused
+ * credential with {@code callerVerified=false}), credential type, token id (or the token's fingerprint when it has
+ * none or was refused), key id, scopes presented and required, the deciding rule and the {@code traceparent} trace
+ * id. A denial is {@code NO_MATCHING_RULE} when no rule matches the request, {@code NO_RULE_ALLOWS_CALLER} when rules
+ * match but none allows the caller. Init-params {@value #AUDIT_ALLOWED_LEVEL} and {@value #AUDIT_ASYNC} shape the
+ * default SLF4J sink.
+ *
+ * <p>Trust graph: every policy decision on a verified caller (allowed, not allowed, no rule, insufficient scope,
+ * deploy-only) is recorded in the filter's {@link #trustGraph()}; refused credentials are not (their caller is only
+ * claimed). Its callee is the audience when it is a SPIFFE ID of the filter's trust domain, else the trust domain's
+ * ID; it keeps at most {@value #TRUST_GRAPH_MAX_EDGES} (init-param) edges, 10000 by default. {@link #init} publishes it as the servlet-context attribute
+ * {@value #TRUST_GRAPH_ATTRIBUTE_PREFIX}{@code <filter name>} for {@link TrustGraphServlet}.
+ *
  * <p>Thread-safe: configured once (by {@link #init} or its builder), then shared by all request threads.
  */
 public final class LanyardFilter implements Filter {
+  /**
+   * Prefix of the servlet-context attribute, followed by the filter's name, under which {@link #init} publishes the
+   * filter's {@link TrustGraph}.
+   */
+  public static final String TRUST_GRAPH_ATTRIBUTE_PREFIX = "dev.lanyard.trust-graph.";
   /** The request attribute holding the verified {@link Caller}. */
   public static final String CALLER_ATTRIBUTE = "dev.lanyard.caller";
   /** Init-param: the trust domain whose bundle verifies callers. */
@@ -134,7 +156,26 @@ public final class LanyardFilter implements Filter {
    * deploy-only are refused with 403.
    */
   public static final String INVENTORY = "inventory";
+  /**
+   * Init-param: the SLF4J level at which the default audit sink logs allowed and public decisions on logger
+   * {@code lanyard.audit}: {@code TRACE}, {@code DEBUG} (the default), {@code INFO} or {@code OFF}. Refusals are
+   * always logged at INFO, an unavailable bundle at WARN.
+   */
+  public static final String AUDIT_ALLOWED_LEVEL = "audit-allowed-level";
+  /**
+   * Init-param: {@code true} (the default) hands audit events to the SLF4J logger on a background thread through a
+   * bounded queue, so a slow log appender never holds a request (when the queue is full events are dropped, counted
+   * and warned about); {@code false} logs on the request thread.
+   */
+  public static final String AUDIT_ASYNC = "audit-async";
+  /**
+   * Init-param: the most edges the filter's {@link #trustGraph()} keeps (default 10000); calls on new edges beyond it
+   * are counted as overflow.
+   */
+  public static final String TRUST_GRAPH_MAX_EDGES = "trust-graph-max-edges";
 
+  /** The W3C Trace Context header whose trace id audit events carry. */
+  private static final String TRACEPARENT = "traceparent";
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
   private volatile @Nullable Engine engine;
@@ -153,14 +194,30 @@ public final class LanyardFilter implements Filter {
 
   @Override
   public void init(FilterConfig config) throws ServletException {
-    if (engine != null) {
-      return;
+    Engine e = engine;
+    if (e == null) {
+      try {
+        e = InitParams.engine(config);
+      } catch (InitParams.InitParamException ex) {
+        throw new ServletException("Lanyard filter '" + config.getFilterName() + "': " + ex.getMessage());
+      }
+      engine = e;
     }
-    try {
-      engine = InitParams.engine(config);
-    } catch (InitParams.InitParamException e) {
-      throw new ServletException("Lanyard filter '" + config.getFilterName() + "': " + e.getMessage());
+    config.getServletContext().setAttribute(TRUST_GRAPH_ATTRIBUTE_PREFIX + config.getFilterName(), e.graph);
+  }
+
+  /**
+   * The graph of the calls this filter decided: one edge per verified caller and deciding rule, with counts and
+   * denials by reason.
+   *
+   * @throws IllegalStateException when a filter configured by init-params was not initialised yet
+   */
+  public TrustGraph trustGraph() {
+    Engine e = engine;
+    if (e == null) {
+      throw new IllegalStateException("the Lanyard filter was not initialised");
     }
+    return e.graph;
   }
 
   @Override
@@ -197,10 +254,12 @@ public final class LanyardFilter implements Filter {
     private final boolean allowUnnormalizedPaths;
     private final AutoCloseable closeable;
     private final @Nullable Inventory inventory;
+    final TrustGraph graph;
 
     Engine(Authenticator authenticator, Supplier<Policy> policy, EntryPoint entryPoint, InboundAudit audit,
-        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory) {
+        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory, TrustGraph graph) {
       this.inventory = inventory;
+      this.graph = graph;
       this.authenticator = authenticator;
       this.policy = policy;
       this.entryPoint = entryPoint;
@@ -212,75 +271,85 @@ public final class LanyardFilter implements Filter {
     void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
         throws IOException, ServletException {
       String method = request.getMethod();
+      String traceparent = request.getHeader(TRACEPARENT);
       if (!allowUnnormalizedPaths && !hasNormalPath(request)) {
-        audit.nonNormalizedPath(method, request.getRequestURI());
+        audit.nonNormalizedPath(new InboundAudit.Exchange(method, request.getRequestURI(), traceparent));
         entryPoint.nonNormalizedPath(response);
         return;
       }
       String path = pathOf(request);
+      InboundAudit.Exchange exchange = new InboundAudit.Exchange(method, path, traceparent);
       PolicyMatch match = policy.get().match(method, path);
       if (match.isPublic()) {
-        audit.publicPath(method, path);
+        audit.publicPath(exchange, match.decide(null));
         chain.doFilter(request, response);
         return;
       }
-      Caller caller = authenticate(request, response, method, path);
-      if (caller == null) {
+      Authenticator.Authenticated authenticated = authenticate(request, response, exchange);
+      if (authenticated == null) {
         return;
       }
+      Caller caller = authenticated.caller;
       if (inventory != null && inventory.isDeployOnly(caller.id())) {
-        audit.deployOnly(caller, method, path);
+        graph.record(caller.id(), null, caller.scopes(), TrustGraph.DEPLOY_ONLY_IDENTITY);
+        audit.deployOnly(exchange, authenticated);
         entryPoint.forbidden(response);
         return;
       }
       Decision decision = match.decide(caller);
-      String rule = decision.rule().map(r -> r.source() + ":" + r.line()).orElse(null);
+      graph.record(caller, match, decision);
       switch (decision.outcome()) {
         case ALLOWED:
-          audit.allowed(caller, method, path, rule);
+          audit.allowed(exchange, authenticated, decision);
           request.setAttribute(CALLER_ATTRIBUTE, caller);
           chain.doFilter(new AuthenticatedRequest(request, caller), response);
           return;
         case INSUFFICIENT_SCOPE:
-          audit.insufficientScope(caller, method, path, rule, decision.missingScopes());
+          audit.insufficientScope(exchange, authenticated, decision);
           entryPoint.insufficientScope(response, decision.missingScopes());
           return;
         default:
-          audit.denied(caller, method, path, rule);
+          audit.denied(exchange, authenticated, match.isEmpty());
           entryPoint.forbidden(response);
       }
     }
 
     /** The verified caller, or null when the request was refused (the refusal written and audited). */
-    private @Nullable Caller authenticate(HttpServletRequest request, HttpServletResponse response, String method,
-        String path) throws IOException {
+    private Authenticator.@Nullable Authenticated authenticate(HttpServletRequest request,
+        HttpServletResponse response, InboundAudit.Exchange exchange) throws IOException {
       String token;
       try {
         token = CredentialResolver.bearerToken(request);
       } catch (IllegalStateException twoHeaders) {
-        audit.multipleAuthorizationHeaders(method, path);
+        audit.multipleAuthorizationHeaders(exchange);
         entryPoint.multipleAuthorizationHeaders(response);
         return null;
       }
       X509Certificate[] certificates = CredentialResolver.clientCertificates(request);
+      exchange.credentials(token, certificates != null);
       if (token == null && certificates == null) {
-        audit.unauthenticated(method, path);
+        audit.unauthenticated(exchange);
         entryPoint.unauthenticated(response);
         return null;
       }
       try {
         return authenticator.authenticate(token, certificates);
       } catch (JwtSvidRejectedException e) {
-        audit.rejected(method, path, e.reason().name());
+        Authenticator.Claimed claimed = token == null ? null : Authenticator.claimedByToken(token);
+        audit.rejected(exchange, e.reason().name(), claimed == null ? null : claimed.subject,
+            claimed == null ? null : claimed.keyId);
         entryPoint.rejected(response, e.reason().description());
       } catch (X509SvidRejectedException e) {
-        audit.rejected(method, path, e.reason().name());
+        Authenticator.Claimed claimed = token == null ? null : Authenticator.claimedByToken(token);
+        audit.rejected(exchange, e.reason().name(),
+            certificates == null ? null : Authenticator.claimedByCertificate(certificates),
+            claimed == null ? null : claimed.keyId);
         entryPoint.rejected(response, e.reason().description());
       } catch (Authenticator.SubjectMismatchException e) {
-        audit.subjectMismatch(method, path, e.tokenSubject());
+        audit.subjectMismatch(exchange, e.tokenSubject(), e.keyId(), e.tokenId());
         entryPoint.subjectMismatch(response);
       } catch (BundleUnavailableException e) {
-        audit.unavailable(method, path, e);
+        audit.unavailable(exchange, e);
         entryPoint.unavailable(response);
       }
       return null;
@@ -345,10 +414,11 @@ public final class LanyardFilter implements Filter {
     private Duration clockSkew = InboundSettings.DEFAULT_CLOCK_SKEW;
     private Clock clock = Clock.systemUTC();
     private @Nullable RevocationList revocations;
-    private AuditSink audit = AuditSink.slf4j();
+    private @Nullable AuditSink audit;
     private boolean allowUnnormalizedPaths;
     private @Nullable OidcTokenVerifier oidcVerifier;
     private @Nullable Inventory inventory;
+    private int trustGraphMaxEdges = TrustGraph.DEFAULT_MAX_EDGES;
 
     private Builder() {}
 
@@ -451,7 +521,25 @@ public final class LanyardFilter implements Filter {
       return this;
     }
 
-    /** Where audit events go (SLF4J by default). */
+    /**
+     * The most edges (caller and deciding rule pairs) the filter's {@link #trustGraph()} keeps, default
+     * {@value TrustGraph#DEFAULT_MAX_EDGES}; calls on new edges beyond it are counted as overflow.
+     *
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder trustGraphMaxEdges(int maxEdges) {
+      if (maxEdges < 1) {
+        throw new IllegalArgumentException("the trust graph's edge cap must be positive, not " + maxEdges);
+      }
+      this.trustGraphMaxEdges = maxEdges;
+      return this;
+    }
+
+    /**
+     * Where audit events go, called on the request thread: wrap a sink that may be slow in
+     * {@link AuditSink#async(AuditSink, int)}. By default, {@link AuditSink#slf4j()} behind an asynchronous queue of
+     * {@value #DEFAULT_AUDIT_QUEUE} events that the filter closes when destroyed.
+     */
     public Builder auditSink(AuditSink audit) {
       this.audit = Objects.requireNonNull(audit, "audit");
       return this;
@@ -481,7 +569,10 @@ public final class LanyardFilter implements Filter {
       return new LanyardFilter(engine(() -> { }));
     }
 
-    Engine engine(AutoCloseable closeable) {
+    /** The queue capacity of the default audit sink. */
+    static final int DEFAULT_AUDIT_QUEUE = 10_000;
+
+    Engine engine(AutoCloseable resources) {
       if (trustDomain == null || audience == null || bundleSource == null || policy == null) {
         throw new IllegalStateException("trust domain, audience, bundle source and policy are required");
       }
@@ -504,8 +595,38 @@ public final class LanyardFilter implements Filter {
       if (oidcVerifier != null) {
         LOG.info("Lanyard accepts Kubernetes service-account tokens from OIDC issuers {}", oidcVerifier.issuers());
       }
+      AuditSink sink = audit;
+      AutoCloseable closeable = resources;
+      if (sink == null) {
+        AsyncAuditSink async = AuditSink.async(AuditSink.slf4j(), DEFAULT_AUDIT_QUEUE);
+        sink = async;
+        closeable = () -> {
+          try {
+            resources.close();
+          } finally {
+            async.close();
+          }
+        };
+      }
+      SpiffeId callee = callee(trustDomain, audience);
       return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
-          new InboundAudit(audit, clock), allowUnnormalizedPaths, closeable, inventory);
+          new InboundAudit(sink, clock, callee.toString()), allowUnnormalizedPaths, closeable, inventory,
+          TrustGraph.newBuilder(callee).maxEdges(trustGraphMaxEdges).clock(clock).build());
+    }
+
+    /** The audience when it is a SPIFFE ID in the filter's trust domain, else the trust domain's ID. */
+    static SpiffeId callee(TrustDomain trustDomain, String audience) {
+      if (audience.startsWith("spiffe://")) {
+        try {
+          SpiffeId id = SpiffeId.parse(audience);
+          if (id.isMemberOf(trustDomain)) {
+            return id;
+          }
+        } catch (IllegalArgumentException notAnId) {
+          // fall through: not a SPIFFE ID
+        }
+      }
+      return trustDomain.spiffeId();
     }
 
     /** The trust domains a federated bundle source adds to the own one; none for any other source. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.policy.Caller;
@@ -37,8 +38,11 @@ class AuthenticatorTest {
 
   @Test
   void authenticateWhenTokenOnlyThenJwtCallerWithScopesAndTokenId() throws Exception {
-    Caller caller = authenticator.authenticate(authority.mintJwtSvid(BILLING, AUDIENCE, "read").token(), null);
+    JwtSvid token = authority.mintJwtSvid(BILLING, AUDIENCE, "read");
+    Authenticator.Authenticated authenticated = authenticator.authenticate(token.token(), null);
+    Caller caller = authenticated.caller;
 
+    assertThat(authenticated.keyId).isEqualTo(token.keyId());
     assertThat(caller.id()).isEqualTo(BILLING);
     assertThat(caller.scopes()).containsExactly("read");
     assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.JWT_SVID);
@@ -47,8 +51,10 @@ class AuthenticatorTest {
 
   @Test
   void authenticateWhenCertificateOnlyThenX509CallerWithoutScopes() throws Exception {
-    Caller caller = authenticator.authenticate(null, chain(ORDERS));
+    Authenticator.Authenticated authenticated = authenticator.authenticate(null, chain(ORDERS));
+    Caller caller = authenticated.caller;
 
+    assertThat(authenticated.keyId).isNull();
     assertThat(caller.id()).isEqualTo(ORDERS);
     assertThat(caller.scopes()).isEmpty();
     assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.X509_SVID);
@@ -57,7 +63,8 @@ class AuthenticatorTest {
 
   @Test
   void authenticateWhenBothNameTheSameWorkloadThenCombinedCaller() throws Exception {
-    Caller caller = authenticator.authenticate(authority.mintJwtSvid(BILLING, AUDIENCE).token(), chain(BILLING));
+    Caller caller = authenticator.authenticate(authority.mintJwtSvid(BILLING, AUDIENCE).token(), chain(BILLING))
+        .caller;
 
     assertThat(caller.credentialType()).isEqualTo(Caller.CredentialType.JWT_SVID_AND_X509_SVID);
     assertThat(caller.id()).isEqualTo(BILLING);
@@ -65,16 +72,45 @@ class AuthenticatorTest {
 
   @Test
   void authenticateWhenTokenAndCertificateNameDifferentWorkloadsThenMismatchNamingTheTokenSubject() {
-    String token = authority.mintJwtSvid(BILLING, AUDIENCE).token();
+    JwtSvid token = authority.mintJwtSvid(BILLING, AUDIENCE);
 
-    assertThatThrownBy(() -> authenticator.authenticate(token, chain(ORDERS)))
-        .isInstanceOfSatisfying(Authenticator.SubjectMismatchException.class,
-            e -> assertThat(e.tokenSubject()).isEqualTo(BILLING.toString()));
+    assertThatThrownBy(() -> authenticator.authenticate(token.token(), chain(ORDERS)))
+        .isInstanceOfSatisfying(Authenticator.SubjectMismatchException.class, e -> {
+          assertThat(e.tokenSubject()).isEqualTo(BILLING.toString());
+          assertThat(e.keyId()).isEqualTo(token.keyId());
+          assertThat(e.tokenId()).isEqualTo(token.tokenId());
+        });
   }
 
   @Test
   void authenticateWhenTokenRefusedThenRejectedBeforeTheCertificateIsLookedAt() {
     assertThatThrownBy(() -> authenticator.authenticate("not.a.token", chain(ORDERS)))
         .isInstanceOf(JwtSvidRejectedException.class);
+  }
+
+  @Test
+  void claimedByTokenWhenTokenForAnotherAudienceThenItsUnverifiedSubjectAndKeyId() {
+    JwtSvid token = authority.mintJwtSvid(BILLING, "someone-else");
+
+    Authenticator.Claimed claimed = Authenticator.claimedByToken(token.token());
+
+    assertThat(claimed).isNotNull();
+    assertThat(claimed.subject).isEqualTo(BILLING.toString());
+    assertThat(claimed.keyId).isEqualTo(token.keyId());
+  }
+
+  @Test
+  void claimedByTokenWhenUnreadableThenNull() {
+    assertThat(Authenticator.claimedByToken("not.a.token")).isNull();
+    assertThat(Authenticator.claimedByToken("")).isNull();
+  }
+
+  @Test
+  void claimedByCertificateWhenChainOfAnotherAuthorityThenItsUriSan() {
+    EmbeddedAuthority stranger = EmbeddedAuthority.newBuilder(TrustDomain.of("evil.example")).build();
+    X509Certificate[] chain = stranger.issueX509Svid(SpiffeId.parse("spiffe://evil.example/mallory")).chain()
+        .toArray(new X509Certificate[0]);
+
+    assertThat(Authenticator.claimedByCertificate(chain)).isEqualTo("spiffe://evil.example/mallory");
   }
 }

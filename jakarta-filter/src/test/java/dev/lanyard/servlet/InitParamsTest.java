@@ -3,9 +3,14 @@ package dev.lanyard.servlet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.audit.AsyncAuditSink;
+import dev.lanyard.audit.AuditEvent;
+import dev.lanyard.audit.AuditSink;
+import dev.lanyard.testing.Stderr;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -134,5 +139,50 @@ class InitParamsTest {
     }
     assertThat(InitParams.name(InboundSettings.Setting.ALLOW_INSECURE_HTTP_BUNDLE))
         .isEqualTo(LanyardFilter.ALLOW_INSECURE_HTTP_BUNDLE);
+  }
+
+  @Test
+  void auditSinkWhenNotConfiguredThenSlf4jBehindTheAsyncQueue() throws Exception {
+    AuditSink sink = InitParams.auditSink(config());
+
+    assertThat(sink).isInstanceOf(AsyncAuditSink.class);
+    ((AsyncAuditSink) sink).close();
+  }
+
+  @Test
+  void auditSinkWhenAsyncFalseAndLevelInfoThenAllowedLoggedAtInfoOnTheCallingThread() throws Exception {
+    params.put(LanyardFilter.AUDIT_ASYNC, " false ");
+    params.put(LanyardFilter.AUDIT_ALLOWED_LEVEL, "info");
+    AuditSink sink = InitParams.auditSink(config());
+
+    String log = Stderr.captureStderr(() -> sink.record(AuditEvent.newBuilder(Instant.now(),
+        AuditEvent.Decision.ALLOWED).request("GET", "/x").build()));
+
+    assertThat(sink).isNotInstanceOf(AsyncAuditSink.class);
+    assertThat(log.lines().filter(l -> l.contains(" lanyard.audit - "))).singleElement()
+        .satisfies(l -> assertThat(l).contains(" INFO ").contains("\"decision\":\"ALLOWED\""));
+  }
+
+  @Test
+  void auditSinkWhenLevelOrAsyncInvalidThenErrorNamesTheInitParam() {
+    params.put(LanyardFilter.AUDIT_ALLOWED_LEVEL, "LOUD");
+    assertThatThrownBy(() -> InitParams.auditSink(config())).hasMessage(
+        "init-param 'audit-allowed-level': must be TRACE, DEBUG, INFO or OFF");
+    params.put(LanyardFilter.AUDIT_ALLOWED_LEVEL, "OFF");
+    params.put(LanyardFilter.AUDIT_ASYNC, "maybe");
+    assertThatThrownBy(() -> InitParams.auditSink(config())).hasMessage(
+        "init-param 'audit-async': must be true or false");
+  }
+
+  @Test
+  void trustGraphMaxEdgesWhenSetThenParsedAndWhenInvalidThenErrorNamesTheInitParam() throws Exception {
+    assertThat(InitParams.trustGraphMaxEdges(config())).isNull();
+    params.put(LanyardFilter.TRUST_GRAPH_MAX_EDGES, " 500 ");
+    assertThat(InitParams.trustGraphMaxEdges(config())).isEqualTo(500);
+    for (String bad : new String[] {"0", "-1", "ten", "99999999999"}) {
+      params.put(LanyardFilter.TRUST_GRAPH_MAX_EDGES, bad);
+      assertThatThrownBy(() -> InitParams.trustGraphMaxEdges(config())).hasMessage(
+          "init-param 'trust-graph-max-edges': must be a positive whole number");
+    }
   }
 }

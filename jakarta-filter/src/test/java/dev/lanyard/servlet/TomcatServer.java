@@ -117,6 +117,7 @@ final class TomcatServer implements AutoCloseable {
     private Path truststore;
     private String storePassword;
     private X509ExtendedTrustManager trustManager;
+    private final List<ExtraServlet> servlets = new ArrayList<>();
 
     private Builder(Path baseDir) {
       this.baseDir = Objects.requireNonNull(baseDir, "baseDir");
@@ -125,6 +126,15 @@ final class TomcatServer implements AutoCloseable {
     /** Adds an init-param of the filter (as a {@code <init-param>} in {@code web.xml}). */
     Builder initParam(String name, String value) {
       initParams.put(name, value);
+      return this;
+    }
+
+    /**
+     * Adds a servlet at the exact path {@code pattern}, behind the filter: {@code servlet} is an {@link HttpServlet}
+     * instance or a class name (as {@code <servlet-class>} in {@code web.xml}), with {@code initParams}.
+     */
+    Builder servlet(String name, Object servlet, String pattern, Map<String, String> initParams) {
+      servlets.add(new ExtraServlet(name, servlet, pattern, Map.copyOf(initParams)));
       return this;
     }
 
@@ -211,6 +221,14 @@ final class TomcatServer implements AutoCloseable {
       EchoServlet echo = new EchoServlet();
       Tomcat.addServlet(context, "echo", echo);
       context.addServletMappingDecoded("/*", "echo");
+      for (ExtraServlet extra : servlets) {
+        org.apache.catalina.Wrapper wrapper = extra.servlet instanceof HttpServlet
+            ? Tomcat.addServlet(context, extra.name, (HttpServlet) extra.servlet)
+            : Tomcat.addServlet(context, extra.name, (String) extra.servlet);
+        extra.initParams.forEach(wrapper::addInitParameter);
+        wrapper.setLoadOnStartup(1);
+        context.addServletMappingDecoded(extra.pattern, extra.name);
+      }
 
       List<LogRecord> log = new CopyOnWriteArrayList<>();
       Handler capture = new Handler() {
@@ -237,6 +255,8 @@ final class TomcatServer implements AutoCloseable {
       return new TomcatServer(tomcat, context, connector, scheme, new ArrayList<>(log), echo);
     }
   }
+
+  private record ExtraServlet(String name, Object servlet, String pattern, Map<String, String> initParams) {}
 
   /**
    * The trust manager Tomcat instantiates by class name for {@link Builder#tls(Path, String, X509ExtendedTrustManager)}:

@@ -2,11 +2,13 @@ package dev.lanyard.spring;
 
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.servlet.BundleEndpointServlet;
 import dev.lanyard.servlet.LanyardFilter;
 import dev.lanyard.trust.BundleSource;
 import jakarta.servlet.Filter;
 import java.time.Clock;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -62,7 +64,10 @@ import org.springframework.web.client.RestTemplate;
  *       {@code lanyard.client.targets}.</li>
  *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
  *       SVID rotates.</li>
- *   <li>Operations: the {@code lanyard} actuator endpoint and health indicator.</li>
+ *   <li>Audit ({@code lanyard.audit.*}): every decision to the logger {@code lanyard.audit}, to every
+ *       {@link AuditSink} bean and to a ring of the last events, off the request thread.</li>
+ *   <li>Operations: the {@code lanyard} actuator endpoint (state, recent audit events, trust graph) and health
+ *       indicator.</li>
  *   <li>Serving trust ({@code lanyard.bundle-endpoint.enabled=true}): the identity's trust bundle, OIDC discovery and
  *       JWKS at public paths.</li>
  * </ul>
@@ -106,6 +111,16 @@ public final class LanyardAutoConfiguration {
   @ConditionalOnMissingBean
   AuditCounters lanyardAuditCounters() {
     return new AuditCounters();
+  }
+
+  /**
+   * The audit trail ({@code lanyard.audit.*}): counters, the ring of the last events, the SLF4J sink and every
+   * {@link AuditSink} bean of the application (behind an asynchronous sink unless {@code lanyard.audit.async=false}).
+   */
+  @Bean
+  @ConditionalOnMissingBean
+  LanyardAudit lanyardAudit(LanyardProperties properties, AuditCounters counters, ObjectProvider<AuditSink> sinks) {
+    return LanyardAudit.create(properties.getAudit(), counters, sinks.orderedStream().collect(Collectors.toList()));
   }
 
   @Bean
@@ -193,9 +208,15 @@ public final class LanyardAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     LanyardInbound lanyardInbound(LanyardSettings settings, BundleSource bundles, LanyardIdentity identity,
-        AuditCounters counters, ObjectProvider<AuditSink> sinks, BundleEndpointSettings endpoint) {
-      AuditSink audit = sinks.getIfUnique(AuditSink::slf4j).andThen(counters.sink());
-      return LanyardInbound.create(settings, bundles, identity, audit, endpoint.publicPaths());
+        LanyardAudit audit, BundleEndpointSettings endpoint) {
+      return LanyardInbound.create(settings, bundles, identity, audit.sink(), endpoint.publicPaths());
+    }
+
+    /** The trust graph the inbound filter records (served by the {@code lanyard} actuator endpoint). */
+    @Bean
+    @ConditionalOnMissingBean(name = "lanyardTrustGraph")
+    TrustGraph lanyardTrustGraph(LanyardInbound inbound) {
+      return inbound.filter().trustGraph();
     }
 
     /** Without Spring Security: the servlet filter for every request. */
@@ -314,8 +335,8 @@ public final class LanyardAutoConfiguration {
   static class EndpointConfiguration {
     @Bean
     @ConditionalOnMissingBean
-    LanyardEndpoint lanyardEndpoint(LanyardStatus status) {
-      return new LanyardEndpoint(status);
+    LanyardEndpoint lanyardEndpoint(LanyardStatus status, ObjectProvider<TrustGraph> graphs, LanyardAudit audit) {
+      return new LanyardEndpoint(status, graphs::getIfUnique, audit.ring().orElse(null));
     }
   }
 

@@ -91,6 +91,9 @@ public class LanyardProperties {
   /** The identity inventory: deploy-only callers refused, and the embedded authority's issuance checked. */
   private final Inventory inventory = new Inventory();
 
+  /** The audit trail of inbound decisions: log level of allowed calls, the in-memory ring, asynchronous delivery. */
+  private final Audit audit = new Audit();
+
   /**
    * Federation: trust domain to its bundle, e.g. {@code lanyard.federation.partner.example=file:/etc/partner.json} or
    * {@code =https://partner.example/bundle} (same rules as {@code lanyard.bundle}). Callers of these trust domains are
@@ -220,6 +223,10 @@ public class LanyardProperties {
 
   public Inventory getInventory() {
     return inventory;
+  }
+
+  public Audit getAudit() {
+    return audit;
   }
 
   /** Where the service's own SVIDs come from. */
@@ -469,6 +476,55 @@ public class LanyardProperties {
 
     public void setFile(@Nullable String file) {
       this.file = file;
+    }
+  }
+
+  /**
+   * The audit trail ({@code lanyard.audit.*}): every inbound decision goes to the SLF4J logger {@code lanyard.audit}
+   * and to every {@code AuditSink} bean, and the last ones to an in-memory ring served by the actuator endpoint.
+   */
+  public static class Audit {
+    /**
+     * The level at which allowed and public decisions are logged on {@code lanyard.audit}: {@code TRACE},
+     * {@code DEBUG} (default), {@code INFO} or {@code OFF}. Refusals are logged at INFO, 503s at WARN.
+     */
+    private String allowedLevel = "DEBUG";
+
+    /**
+     * How many of the last decisions (and, separately, authority events) to keep in memory for the actuator endpoint
+     * ({@code /actuator/lanyard/audit}); 0 keeps none. Default 1000, at most 1000000.
+     */
+    private int ringSize = 1000;
+
+    /**
+     * Whether the SLF4J logger and the {@code AuditSink} beans receive events on a separate thread (default true), so
+     * that a slow or failing sink never delays or fails a request; events beyond a queue of 8192 are dropped and
+     * counted. {@code false} calls them on the request thread.
+     */
+    private boolean async = true;
+
+    public String getAllowedLevel() {
+      return allowedLevel;
+    }
+
+    public void setAllowedLevel(String allowedLevel) {
+      this.allowedLevel = allowedLevel;
+    }
+
+    public int getRingSize() {
+      return ringSize;
+    }
+
+    public void setRingSize(int ringSize) {
+      this.ringSize = ringSize;
+    }
+
+    public boolean isAsync() {
+      return async;
+    }
+
+    public void setAsync(boolean async) {
+      this.async = async;
     }
   }
 

@@ -8,8 +8,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.security.web.firewall.HttpStatusRequestRejectedHandler;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
@@ -21,7 +19,6 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
  * Any other refusal of the firewall (a bad header, method or host) keeps Spring Security's plain 400.
  */
 final class LanyardRequestRejectedHandler implements RequestRejectedHandler {
-  private static final Logger LOG = LoggerFactory.getLogger(LanyardRequestRejectedHandler.class);
 
   private final LanyardInbound inbound;
   private final RequestRejectedHandler otherwise = new HttpStatusRequestRejectedHandler();
@@ -37,12 +34,8 @@ final class LanyardRequestRejectedHandler implements RequestRejectedHandler {
       otherwise.handle(request, response, rejected);
       return;
     }
-    try {
-      inbound.audit().record(AuditEvent.newBuilder(inbound.clock().instant(), AuditEvent.Decision.BAD_REQUEST)
-          .request(request.getMethod(), request.getRequestURI()).reason("NON_NORMALIZED_PATH").build());
-    } catch (RuntimeException e) {
-      LOG.warn("the audit sink failed: {}", e.toString());
-    }
+    inbound.record(inbound.event(AuditEvent.Decision.BAD_REQUEST, request, request.getRequestURI())
+        .reason("NON_NORMALIZED_PATH"));
     ServletExchanges.respond(response, Challenge.nonNormalizedPath());
   }
 }

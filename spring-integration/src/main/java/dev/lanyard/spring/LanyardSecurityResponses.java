@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.authorization.AuthorityAuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationDeniedException;
@@ -44,7 +42,8 @@ import org.springframework.security.web.access.AccessDeniedHandler;
  * authority) is a plain 403. For any-of checks every missing alternative is listed.
  */
 final class LanyardSecurityResponses implements AuthenticationEntryPoint, AccessDeniedHandler {
-  private static final Logger LOG = LoggerFactory.getLogger(LanyardSecurityResponses.class);
+  /** The rule of the audit events of Spring Security's refusals. */
+  static final String RULE = "spring-security";
   private static final Pattern SCOPE_LITERAL = Pattern.compile("'" + LanyardAuthentication.SCOPE_PREFIX
       + "([^'\\s]+)'|\"" + LanyardAuthentication.SCOPE_PREFIX + "([^\"\\s]+)\"");
 
@@ -59,8 +58,7 @@ final class LanyardSecurityResponses implements AuthenticationEntryPoint, Access
   @Override
   public void commence(HttpServletRequest request, HttpServletResponse response, AuthenticationException e)
       throws IOException {
-    record(AuditEvent.newBuilder(inbound.clock().instant(), AuditEvent.Decision.UNAUTHENTICATED)
-        .request(request.getMethod(), path(request)));
+    inbound.record(inbound.event(AuditEvent.Decision.UNAUTHENTICATED, request, path(request)).rule(RULE));
     respond(response, Challenge.unauthenticated(inbound.realm()));
   }
 
@@ -71,24 +69,23 @@ final class LanyardSecurityResponses implements AuthenticationEntryPoint, Access
     Caller caller = authentication instanceof LanyardAuthentication
         ? ((LanyardAuthentication) authentication).caller() : null;
     List<String> missing = caller == null ? List.of() : missingScopes(e, caller.scopes());
-    AuditEvent.Builder event = AuditEvent.newBuilder(inbound.clock().instant(),
-        missing.isEmpty() ? AuditEvent.Decision.DENIED : AuditEvent.Decision.INSUFFICIENT_SCOPE)
-        .request(request.getMethod(), path(request))
-        .rule("spring-security");
+    AuditEvent.Builder event = inbound.event(
+        missing.isEmpty() ? AuditEvent.Decision.DENIED : AuditEvent.Decision.INSUFFICIENT_SCOPE, request, path(request))
+        .rule(RULE).scopesRequired(requiredScopes(e));
     if (caller != null) {
-      event.caller(caller.id().toString(), true).tokenId(caller.tokenId().orElse(null));
+      LanyardInbound.caller(event, caller, request);
     }
     if (missing.isEmpty()) {
-      record(event.reason("DENIED"));
+      inbound.record(event.reason("DENIED"));
       respond(response, Challenge.forbidden());
     } else {
-      record(event.reason("missing " + String.join(" ", missing)));
+      inbound.record(event.reason("missing " + String.join(" ", missing)));
       respond(response, Challenge.insufficientScope(missing));
     }
   }
 
-  /** The scopes a refusal asked for that the caller does not hold, in the order the refusal names them. */
-  static List<String> missingScopes(AccessDeniedException e, Set<String> held) {
+  /** The valid scopes a refusal asked for, in the order it names them (empty when it names none). */
+  static Set<String> requiredScopes(AccessDeniedException e) {
     Set<String> required = new LinkedHashSet<>();
     AuthorizationResult result = e instanceof AuthorizationDeniedException
         ? ((AuthorizationDeniedException) e).getAuthorizationResult() : null;
@@ -106,21 +103,19 @@ final class LanyardSecurityResponses implements AuthenticationEntryPoint, Access
         required.add(m.group(1) != null ? m.group(1) : m.group(2));
       }
     }
+    required.removeIf(scope -> !ScopeTokens.isValid(scope));
+    return required;
+  }
+
+  /** The scopes a refusal asked for that the caller does not hold, in the order the refusal names them. */
+  static List<String> missingScopes(AccessDeniedException e, Set<String> held) {
     List<String> missing = new ArrayList<>();
-    for (String scope : required) {
-      if (!held.contains(scope) && ScopeTokens.isValid(scope)) {
+    for (String scope : requiredScopes(e)) {
+      if (!held.contains(scope)) {
         missing.add(scope);
       }
     }
     return missing;
-  }
-
-  private void record(AuditEvent.Builder event) {
-    try {
-      inbound.audit().record(event.build());
-    } catch (RuntimeException e) {
-      LOG.warn("the audit sink failed: {}", e.toString());
-    }
   }
 
   private static String path(HttpServletRequest request) {

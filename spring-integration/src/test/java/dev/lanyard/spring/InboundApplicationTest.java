@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.graph.GraphEdge;
+import dev.lanyard.graph.GraphSnapshot;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.jwt.JwtSvidRejectedException.Reason;
 import dev.lanyard.policy.Caller;
@@ -280,6 +283,49 @@ class InboundApplicationTest {
     assertThat(rejected.get("UNAUTHENTICATED")).isGreaterThanOrEqualTo(1);
     assertThat(body).doesNotContain(charge).doesNotContain(opsToken).doesNotContain("PRIVATE")
         .doesNotContain("BEGIN").doesNotContain("eyJ");
+  }
+
+  @Test
+  void actuatorGraphWhenTwoCallersCalledThenShowsTheirEdgesWithExactCounts() throws Exception {
+    SpiffeId alpha = SpiffeId.parse("spiffe://example.org/graph-alpha");
+    SpiffeId beta = SpiffeId.parse("spiffe://example.org/graph-beta");
+    String alphaToken = token(alpha, PAYMENTS.toString(), "w:read");
+    String betaToken = token(beta, PAYMENTS.toString());
+    for (int i = 0; i < 12; i++) {
+      assertThat(call("GET", "/whoami", alphaToken).statusCode()).isEqualTo(200);
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(call("GET", "/refunds", betaToken).statusCode()).isEqualTo(403);
+    }
+    for (int i = 0; i < 3; i++) {
+      assertThat(call("GET", "/nowhere", betaToken).statusCode()).isEqualTo(403);
+    }
+
+    HttpResponse<String> response = call("GET", "/actuator/lanyard/graph", token(OPS, PAYMENTS.toString()));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    GraphSnapshot graph = GraphSnapshot.parseJson(response.body());
+    assertThat(graph.callees()).containsExactly(PAYMENTS);
+    GraphEdge alphaEdge = graph.edges().stream().filter(e -> e.caller().equals(alpha)).collect(
+        Collectors.toList()).get(0);
+    assertThat(graph.edges()).filteredOn(e -> e.caller().equals(alpha)).hasSize(1);
+    assertThat(alphaEdge.calls()).isEqualTo(12);
+    assertThat(alphaEdge.allowed()).isEqualTo(12);
+    assertThat(alphaEdge.rule()).hasValueSatisfying(r -> assertThat(r.path()).isEqualTo("/whoami/**"));
+    assertThat(alphaEdge.scopesPresented()).containsExactly("w:read");
+    assertThat(graph.edges()).filteredOn(e -> e.caller().equals(beta)).singleElement().satisfies(e -> {
+      assertThat(e.calls()).isEqualTo(8);
+      assertThat(e.allowed()).isZero();
+      assertThat(e.rule()).isEmpty();
+      assertThat(e.denials()).containsOnly(Map.entry(TrustGraph.NOT_ALLOWED, 5L), Map.entry(TrustGraph.NO_RULE, 3L));
+    });
+    assertThat(response.body()).doesNotContain(alphaToken).doesNotContain(betaToken).doesNotContain("eyJ");
+  }
+
+  @Test
+  void actuatorUnknownSelectorWhenRequestedThenNotFound() throws Exception {
+    assertThat(call("GET", "/actuator/lanyard/nothing", token(OPS, PAYMENTS.toString())).statusCode())
+        .isEqualTo(404);
   }
 
   @Test

@@ -74,6 +74,40 @@ class ServletFilterApplicationTest {
     });
   }
 
+  @Test
+  void servletFilterWhenNoSpringSecurityThenEveryAuditSinkBeanGetsEventsWithCalleeCredentialAndTrace() {
+    LanyardAuditTest.Recording recording = new LanyardAuditTest.Recording();
+    runner.withBean(LanyardAuditTest.Recording.class, () -> recording).run(context -> {
+      assertThat(context).hasNotFailed();
+      int port = ((WebServerApplicationContext) context.getSourceApplicationContext()).getWebServer().getPort();
+      EmbeddedAuthority authority = context.getBean(EmbeddedAuthority.class);
+      HttpClient http = HttpClient.newHttpClient();
+      dev.lanyard.jwt.JwtSvid good = authority.mint(SpiffeId.parse("spiffe://example.org/orders"),
+          List.of("spiffe://example.org/hello"), List.of("hello:read"), null);
+      String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/hello"))
+          .header("Authorization", "Bearer " + good.token()).header("traceparent", traceparent).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/hello"))
+          .header("traceparent", traceparent).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+          .isEqualTo(401);
+      assertThat(context.getBean(LanyardAudit.class).flush(java.time.Duration.ofSeconds(10))).isTrue();
+      assertThat(recording.events).extracting(e -> e.decision()).containsExactly(
+          dev.lanyard.audit.AuditEvent.Decision.ALLOWED, dev.lanyard.audit.AuditEvent.Decision.UNAUTHENTICATED);
+      assertThat(recording.events.get(0)).satisfies(e -> {
+        assertThat(e.callee()).contains("spiffe://example.org/hello");
+        assertThat(e.caller()).contains("spiffe://example.org/orders");
+        assertThat(e.credential()).contains(dev.lanyard.audit.AuditEvent.Credential.JWT);
+        assertThat(e.keyId()).contains(good.keyId());
+        assertThat(e.tokenId()).contains(good.tokenId());
+        assertThat(e.scopesRequired()).containsExactly("hello:read");
+        assertThat(e.traceId()).contains("4bf92f3577b34da6a3ce929d0e0e4736");
+      });
+      assertThat(recording.events.get(1).traceId()).contains("4bf92f3577b34da6a3ce929d0e0e4736");
+      assertThat(recording.events.get(1).toJson()).doesNotContain(good.token());
+    });
+  }
+
   /** The reported bypass, with the starter and no Spring Security: {@code LanyardFilter} as a plain servlet filter. */
   private final WebApplicationContextRunner bypassRunner = new WebApplicationContextRunner(
       AnnotationConfigServletWebServerApplicationContext::new)
