@@ -10,6 +10,7 @@ import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.RevocationList;
 import dev.lanyard.x509.X509Svid;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -59,6 +60,11 @@ final class EmbeddedIdentity implements LanyardIdentity, AutoCloseable {
   @Override
   public Optional<RevocationList> revocations() {
     return Optional.of(authority.revocations());
+  }
+
+  /** The directory the authority persists to; empty when it lives in memory only. */
+  Optional<Path> directory() {
+    return authority.directory();
   }
 
   /** The authority as an issuer that adds {@code dnsNames} to every X.509-SVID. */

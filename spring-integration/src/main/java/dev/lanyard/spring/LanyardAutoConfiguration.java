@@ -116,6 +116,14 @@ public final class LanyardAutoConfiguration {
     return new LanyardStatus(settings, identity, bundles, counters, Clock.systemUTC());
   }
 
+  /** The one INFO start-up line saying what Lanyard runs with. */
+  @Bean
+  @ConditionalOnMissingBean
+  LanyardStartupLog lanyardStartupLog(LanyardSettings settings, LanyardIdentity identity, BundleSource bundles) {
+    settings.checkIdentity(identity);
+    return new LanyardStartupLog(settings, identity, bundles);
+  }
+
   @Bean
   @ConditionalOnMissingBean(name = "lanyardSslBundleRegistrar")
   SslBundleRegistrar lanyardSslBundleRegistrar(LanyardSettings settings, LanyardIdentity identity,
