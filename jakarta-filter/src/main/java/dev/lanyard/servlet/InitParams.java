@@ -14,25 +14,35 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.FileBundleSource;
+import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.HttpBundleSource;
+import dev.lanyard.trust.TrustBundle;
 import jakarta.servlet.FilterConfig;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Maps the filter's {@code web.xml} init-params onto {@link InboundSettings}, then builds the bundle source and the
- * watched policy file they name. Every problem is an {@link InitParamException} naming the init-param.
+ * watched policy file they name. Every problem is an {@link InitParamException} naming the init-param. Once built, one
+ * INFO line says what the filter runs with: trust (bundle source, key ids, sequence), policy (file, rule count) and
+ * audience.
  *
  * <p>Thread-safe: stateless.
  */
 final class InitParams {
+  /** The filter's logger: the start-up line is the filter's. */
+  private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
+
   private InitParams() {}
 
   /** A configuration error naming the init-param. */
@@ -50,13 +60,17 @@ final class InitParams {
     BundleSource bundleSource;
     AutoCloseable closeable = () -> { };
     String bundle = settings.bundle().orElseThrow();
+    String bundleOrigin;
     try {
       if (settings.isHttpBundle()) {
         HttpBundleSource http = settings.httpBundleSource();
         bundleSource = http;
         closeable = http;
+        bundleOrigin = "endpoint " + bundle;
       } else {
-        bundleSource = FileBundleSource.of(settings.trustDomain(), resolve(config, bundle));
+        Path file = resolve(config, bundle);
+        bundleSource = FileBundleSource.of(settings.trustDomain(), file);
+        bundleOrigin = "file " + file;
       }
     } catch (RuntimeException e) {
       throw new InitParamException(LanyardFilter.BUNDLE, e.getMessage());
@@ -101,7 +115,38 @@ final class InitParams {
         }
       };
     }
-    return builder.engine(closeable);
+    LanyardFilter.Engine engine = builder.engine(closeable);
+    LOG.info("Lanyard filter '{}' started: {}; policy {} ({} rules); audience {}", config.getFilterName(),
+        trust(settings.trustDomain(), bundleSource, bundleOrigin), policyFile.file(),
+        policyFile.current().ruleCount(), settings.audience());
+    return engine;
+  }
+
+  /**
+   * What the start-up line says of trust: the trust domain, where its bundle comes from, the bundle's JWT key ids,
+   * X.509 root count and sequence (metadata only, never a key), and the federated trust domains.
+   */
+  static String trust(TrustDomain trustDomain, BundleSource source, String origin) {
+    StringBuilder out = new StringBuilder("trust ").append(trustDomain).append(" from ").append(origin);
+    try {
+      Optional<TrustBundle> bundle = source.bundleFor(trustDomain);
+      if (bundle.isEmpty()) {
+        out.append(" (no bundle yet)");
+      } else {
+        TrustBundle b = bundle.get();
+        List<String> keyIds = new ArrayList<>();
+        b.jwtKeys().forEach(key -> keyIds.add(key.keyId()));
+        out.append(" (JWT keys ").append(keyIds).append(", X.509 roots ").append(b.x509Authorities().size());
+        b.sequence().ifPresent(sequence -> out.append(", sequence ").append(sequence));
+        out.append(')');
+      }
+    } catch (BundleUnavailableException e) {
+      out.append(" (unavailable: ").append(e.getMessage()).append(')');
+    }
+    if (source instanceof FederatedBundleSource) {
+      out.append("; federated ").append(((FederatedBundleSource) source).federatedTrustDomains());
+    }
+    return out.toString();
   }
 
   /** The {@code trust-graph-max-edges} init-param, or null when it is not set (the default applies). */

@@ -15,7 +15,14 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Map;
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.testing.Stderr;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class InitParamsTest {
   private final Map<String, String> params = new HashMap<>(Map.of(
@@ -184,5 +191,38 @@ class InitParamsTest {
       assertThatThrownBy(() -> InitParams.trustGraphMaxEdges(config())).hasMessage(
           "init-param 'trust-graph-max-edges': must be a positive whole number");
     }
+  }
+
+  @Test
+  void engineWhenFilterStartsInTomcatThenOneInfoLineNamesTrustPolicyAndAudienceButNoKey(@TempDir Path dir)
+      throws Exception {
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TrustDomain.of("example.org")).build();
+    Path bundle = Files.writeString(dir.resolve("bundle.json"), authority.bundle().toJson());
+    Path policy = Files.writeString(dir.resolve("policy.txt"),
+        "GET /whoami spiffe://example.org/orders\nGET /health public\n");
+    TomcatServer.Builder tomcat = TomcatServer.newBuilder(dir.resolve("tomcat"))
+        .initParam(LanyardFilter.TRUST_DOMAIN, "example.org")
+        .initParam(LanyardFilter.AUDIENCE, "spiffe://example.org/payments")
+        .initParam(LanyardFilter.BUNDLE, bundle.toString())
+        .initParam(LanyardFilter.POLICY, policy.toString());
+    String[] log = new String[1];
+    log[0] = Stderr.captureStderr(() -> {
+      try (TomcatServer running = tomcat.start()) {
+        assertThat(running.contextAvailable()).as(running.startupErrors()).isTrue();
+      }
+    });
+
+    List<String> lines = log[0].lines().filter(line -> line.contains("Lanyard filter")).toList();
+    String keyId = authority.bundle().jwtKeys().get(0).keyId();
+    assertThat(lines).singleElement().satisfies(line -> assertThat(line)
+        .contains("INFO dev.lanyard.servlet.LanyardFilter")
+        .contains("Lanyard filter '" + TomcatServer.FILTER_NAME + "' started")
+        .contains("trust example.org from file " + bundle)
+        .contains("JWT keys [" + keyId + "]")
+        .contains("X.509 roots 1")
+        .contains("sequence " + authority.bundle().sequence().getAsLong())
+        .contains("policy " + policy + " (2 rules)")
+        .contains("audience spiffe://example.org/payments"));
+    assertThat(log[0]).doesNotContain("\"x\":").doesNotContain("BEGIN");
   }
 }

@@ -85,6 +85,16 @@ final class ClientTarget {
     return port;
   }
 
+  /** The target's base URL, normalised: scheme, lower-case host, port and path. */
+  String url() {
+    return scheme + "://" + host + ":" + port + path;
+  }
+
+  /** The target's scheme, {@code http} or {@code https}. */
+  String scheme() {
+    return scheme;
+  }
+
   /** How specific the target is: longer paths win when several match. */
   int specificity() {
     return path.length();

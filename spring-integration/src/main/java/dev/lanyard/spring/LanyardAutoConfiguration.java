@@ -24,8 +24,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.application.SslHealthIndicator;
+import org.springframework.boot.health.autoconfigure.application.SslHealthIndicatorProperties;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.info.SslInfo;
 import org.springframework.boot.restclient.RestClientCustomizer;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.restclient.RestTemplateCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.web.servlet.ServletRegistrationBean;
@@ -67,7 +71,8 @@ import org.springframework.web.client.RestTemplate;
  *   <li>Audit ({@code lanyard.audit.*}): every decision to the logger {@code lanyard.audit}, to every
  *       {@link AuditSink} bean and to a ring of the last events, off the request thread.</li>
  *   <li>Operations: the {@code lanyard} actuator endpoint (state, recent audit events, trust graph) and health
- *       indicator.</li>
+ *       indicator (which reports the SVID), and Spring Boot's {@code ssl} health indicator without the
+ *       {@code lanyard} bundle.</li>
  *   <li>Serving trust ({@code lanyard.bundle-endpoint.enabled=true}): the identity's trust bundle, OIDC discovery and
  *       JWKS at public paths.</li>
  * </ul>
@@ -78,7 +83,8 @@ import org.springframework.web.client.RestTemplate;
 @AutoConfiguration(beforeName = {
     "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
     "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration",
-    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration"})
+    "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+    "org.springframework.boot.health.autoconfigure.application.SslHealthContributorAutoConfiguration"})
 @ConditionalOnClass(EmbeddedAuthority.class)
 @ConditionalOnBooleanProperty(name = "lanyard.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(LanyardProperties.class)
@@ -129,6 +135,14 @@ public final class LanyardAutoConfiguration {
       AuditCounters counters) {
     settings.checkIdentity(identity);
     return new LanyardStatus(settings, identity, bundles, counters, Clock.systemUTC());
+  }
+
+  /** The one INFO start-up line saying what Lanyard runs with. */
+  @Bean
+  @ConditionalOnMissingBean
+  LanyardStartupLog lanyardStartupLog(LanyardSettings settings, LanyardIdentity identity, BundleSource bundles) {
+    settings.checkIdentity(identity);
+    return new LanyardStartupLog(settings, identity, bundles);
   }
 
   @Bean
@@ -337,6 +351,23 @@ public final class LanyardAutoConfiguration {
     @ConditionalOnMissingBean
     LanyardEndpoint lanyardEndpoint(LanyardStatus status, ObjectProvider<TrustGraph> graphs, LanyardAudit audit) {
       return new LanyardEndpoint(status, graphs::getIfUnique, audit.ring().orElse(null));
+    }
+  }
+
+  /**
+   * Spring Boot's {@code ssl} health indicator without the {@code lanyard} bundle, whose hour-long SVID it would always
+   * list as expiring (its threshold is 14 days, for all bundles alike); the {@code lanyard} indicator reports the SVID.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({SslHealthIndicator.class, SslHealthIndicatorProperties.class, SslInfo.class})
+  @ConditionalOnEnabledHealthIndicator("ssl")
+  @EnableConfigurationProperties(SslHealthIndicatorProperties.class)
+  static class SslHealthConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "sslHealthIndicator")
+    SslHealthIndicator sslHealthIndicator(SslBundles bundles, SslHealthIndicatorProperties properties) {
+      return new SslHealthIndicator(new SslInfo(new SslBundlesWithoutLanyard(bundles)),
+          properties.getCertificateValidityWarningThreshold());
     }
   }
 

@@ -71,6 +71,9 @@ public class LanyardProperties {
   /** The embedded authority (used when {@code lanyard.identity.source=embedded}). */
   private final Authority authority = new Authority();
 
+  /** This service's own X.509-SVID. */
+  private final X509 x509 = new X509();
+
   /** The SPIFFE Workload API (used when {@code lanyard.identity.source=workload-api}). */
   private final WorkloadApi workloadApi = new WorkloadApi();
 
@@ -189,6 +192,10 @@ public class LanyardProperties {
     return authority;
   }
 
+  public X509 getX509() {
+    return x509;
+  }
+
   public Files getFiles() {
     return files;
   }
@@ -270,6 +277,24 @@ public class LanyardProperties {
 
     public void setDir(@Nullable String dir) {
       this.dir = dir;
+    }
+  }
+
+  /** Settings of this service's own X.509-SVID ({@code lanyard.x509.*}). */
+  public static class X509 {
+    /**
+     * DNS names added as DNS SANs to this service's X.509-SVID (embedded authority only), so that clients checking
+     * host names (curl, browsers) accept it, e.g. {@code localhost}, {@code payments.internal}. A wildcard only as
+     * the whole leftmost label of at least three ({@code *.example.org}); no IP addresses.
+     */
+    private List<String> dnsNames = new ArrayList<>();
+
+    public List<String> getDnsNames() {
+      return dnsNames;
+    }
+
+    public void setDnsNames(List<String> dnsNames) {
+      this.dnsNames = dnsNames;
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.lanyard.spring;
 
+import dev.lanyard.internal.DnsNames;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.servlet.InboundSettings;
@@ -16,10 +17,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
@@ -47,6 +50,7 @@ final class LanyardSettings {
   static final String ALLOW_UNNORMALIZED_PATHS = "lanyard.allow-unnormalized-paths";
   static final String IDENTITY_SOURCE = "lanyard.identity.source";
   static final String AUTHORITY_DIR = "lanyard.authority.dir";
+  static final String X509_DNS_NAMES = "lanyard.x509.dns-names";
   static final String WORKLOAD_API_SOCKET = "lanyard.workload-api.socket";
   static final String WORKLOAD_API_TIMEOUT = "lanyard.workload-api.timeout";
   static final String FILES_CERTIFICATE = "lanyard.files.certificate";
@@ -73,6 +77,7 @@ final class LanyardSettings {
   private final InboundSettings inbound;
   private final LanyardProperties.Source source;
   private final @Nullable Path authorityDir;
+  private final List<String> dnsNames;
   private final @Nullable String workloadApiSocket;
   private final Duration workloadApiTimeout;
   private final LanyardProperties.Files files;
@@ -90,6 +95,7 @@ final class LanyardSettings {
     InboundSettings.Builder inbound = inbound(p, trustDomain, spiffeId);
     this.source = p.getIdentity().getSource() == null ? LanyardProperties.Source.EMBEDDED : p.getIdentity().getSource();
     this.authorityDir = authorityDir(p.getAuthority().getDir());
+    this.dnsNames = dnsNames(p.getX509().getDnsNames(), source);
     this.workloadApiSocket = workloadApiSocket(p.getWorkloadApi().getSocket());
     this.workloadApiTimeout = workloadApiTimeout(p.getWorkloadApi().getTimeout());
     this.files = p.getFiles();
@@ -146,6 +152,11 @@ final class LanyardSettings {
   /** {@code lanyard.authority.dir}, when set. */
   Optional<Path> authorityDir() {
     return Optional.ofNullable(authorityDir);
+  }
+
+  /** {@code lanyard.x509.dns-names}: DNS SANs of the service's own X.509-SVID, checked; empty when not set. */
+  List<String> dnsNames() {
+    return dnsNames;
   }
 
   /** {@code lanyard.workload-api.socket}, when set (else the Workload API's own default, SPIFFE_ENDPOINT_SOCKET). */
@@ -479,6 +490,32 @@ final class LanyardSettings {
       throw invalid(WORKLOAD_API_TIMEOUT, value, "must be more than 0 and at most 5m");
     }
     return value;
+  }
+
+  /**
+   * {@code lanyard.x509.dns-names} checked with the grammar the embedded authority issues with (lower-cased, in
+   * order, duplicates dropped); only the embedded authority issues this service's SVID, so another source refuses them.
+   */
+  private static List<String> dnsNames(@Nullable List<String> values, LanyardProperties.Source source) {
+    if (values == null || values.isEmpty()) {
+      return List.of();
+    }
+    if (source != LanyardProperties.Source.EMBEDDED) {
+      throw invalid(X509_DNS_NAMES, values, "applies to the embedded authority only: with '"
+          + source.name().toLowerCase(Locale.ROOT).replace('_', '-') + "' the SVID's DNS names come from where it is "
+          + "issued (a SPIRE registration entry's -dns, or the certificate file)");
+    }
+    Set<String> names = new LinkedHashSet<>();
+    for (int i = 0; i < values.size(); i++) {
+      String value = values.get(i);
+      if (blank(value) || !DnsNames.isDnsName(stripped(value), true)) {
+        throw invalid(X509_DNS_NAMES + "[" + i + "]", value, "not a DNS name (letters, digits and '-' in labels "
+            + "separated by '.', no trailing dot, not an IP address; a wildcard only as '*.' before two labels or "
+            + "more)");
+      }
+      names.add(stripped(value).toLowerCase(Locale.ROOT));
+    }
+    return List.copyOf(names);
   }
 
   private static @Nullable Path authorityDir(@Nullable String value) {

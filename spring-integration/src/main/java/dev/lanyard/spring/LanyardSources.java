@@ -85,7 +85,7 @@ final class LanyardSources {
       throw invalid(TRUST_DOMAIN, settings.trustDomain(), "the EmbeddedAuthority bean issues for '"
           + authority.trustDomain() + "'");
     }
-    return new EmbeddedIdentity(authority, settings.spiffeId());
+    return new EmbeddedIdentity(authority, settings.spiffeId(), settings.dnsNames());
   }
 
   /** The class that {@code lanyard.identity.source=workload-api} needs, from {@code dev.lanyard:lanyard-workload-api}. */

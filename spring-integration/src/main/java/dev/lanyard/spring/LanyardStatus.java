@@ -141,6 +141,10 @@ final class LanyardStatus {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("spiffeId", identity.spiffeId().toString());
     out.put("x509SvidExpiresAt", identity.x509Svids().current().expiresAt().toString());
+    if (identity.x509Svids() instanceof RotatingX509SvidSource) {
+      ((RotatingX509SvidSource) identity.x509Svids()).nextRenewal()
+          .ifPresent(at -> out.put("x509SvidNextRenewal", at.toString()));
+    }
     return out;
   }
 

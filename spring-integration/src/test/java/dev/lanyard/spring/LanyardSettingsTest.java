@@ -7,7 +7,10 @@ import dev.lanyard.servlet.InboundSettings;
 import dev.lanyard.servlet.InboundSettings.InvalidSettingException;
 import dev.lanyard.spiffe.TrustDomain;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.io.DefaultResourceLoader;
 
@@ -113,5 +116,39 @@ class LanyardSettingsTest {
     assertThat(settings.trustDomain()).isEqualTo(TrustDomain.of("example.org"));
     assertThatThrownBy(() -> settings.inbound().newFilterBuilder().trustDomain(TrustDomain.of("example.org")))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void ofWhenDnsNamesSetThenCheckedLowerCasedAndDeduplicated() {
+    LanyardProperties p = properties();
+    p.getX509().setDnsNames(List.of(" LocalHost ", "payments.internal", "*.svc.example.org", "localhost"));
+
+    assertThat(LanyardSettings.of(p, new DefaultResourceLoader()).dnsNames())
+        .containsExactly("localhost", "payments.internal", "*.svc.example.org");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"127.0.0.1", "bad_name.example", "trailing.dot.",
+      "*.org", "a.*.example.org", " ", "-dash.example"})
+  void ofWhenDnsNameInvalidThenStartupErrorNamesTheIndexedProperty(String name) {
+    LanyardProperties p = properties();
+    p.getX509().setDnsNames(List.of("localhost", name));
+
+    assertThatThrownBy(() -> LanyardSettings.of(p, new DefaultResourceLoader()))
+        .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class,
+            e -> assertThat(e.getName()).isEqualTo("lanyard.x509.dns-names[1]"))
+        .hasMessageContaining("not a DNS name");
+  }
+
+  @Test
+  void ofWhenDnsNamesWithWorkloadApiSourceThenStartupErrorSaysEmbeddedOnly() {
+    LanyardProperties p = properties();
+    p.getIdentity().setSource(LanyardProperties.Source.WORKLOAD_API);
+    p.getX509().setDnsNames(List.of("localhost"));
+
+    assertThatThrownBy(() -> LanyardSettings.of(p, new DefaultResourceLoader()))
+        .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class,
+            e -> assertThat(e.getName()).isEqualTo("lanyard.x509.dns-names"))
+        .hasMessageContaining("embedded authority only");
   }
 }
