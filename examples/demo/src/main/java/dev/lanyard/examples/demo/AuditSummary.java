@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class AuditSummary {
   private static final Pattern DECISION = Pattern.compile("\"decision\":\"([A-Z_]+)\"");
-  private static final Pattern REASON = Pattern.compile("\"reason\":\"([A-Za-z_]+)\"");
+  private static final Pattern REASON = Pattern.compile("\"reason\":\"([^\"\\\\]+)\"");
 
   private final Map<String, Integer> decisions;
   private final Map<String, Integer> reasons;
@@ -98,7 +98,8 @@ final class AuditSummary {
     new TreeMap<>(decisions).forEach((k, v) -> sb.append(", ").append(k).append(' ').append(v));
     if (!reasons.isEmpty()) {
       sb.append("; reasons:");
-      new TreeMap<>(reasons).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+      new TreeMap<>(reasons).forEach((k, v) -> sb.append(' ').append(k.contains(" ") ? "'" + k + "'" : k)
+          .append('=').append(v));
     }
     if (unreadable > 0) {
       sb.append("; ").append(unreadable).append(" unreadable lines");
