@@ -316,6 +316,13 @@ public final class DemoStory {
         work.resolve("payments").resolve("bundle.json"), StandardCharsets.UTF_8).contains(prepared.keyId()));
     steps.check("the new key reached payments' bundle file (" + elapsed(start) + ")", published);
     Thread.sleep(2_500); // the fleet bound: every process has re-read the directory by now
+    // Spring Boot's TLS server (ledger) trusts the roots it held at its last SVID renewal: wait for the next one, so
+    // that it trusts the prepared CA before any client presents an SVID the new CA issued.
+    X509Certificate trusting = peerCertificate(ledgerGet("/ready"));
+    boolean trusted = await(Duration.ofSeconds(40), () -> !peerCertificate(ledgerGet("/ready")).getSerialNumber()
+        .equals(trusting.getSerialNumber()));
+    steps.check("ledger renewed its SVID, so its TLS server trusts the prepared CA (" + elapsed(start) + ")",
+        trusted);
     AuthorityKey active = authority().activateJwtKey();
     AuthorityCa activeCa = authority().activateX509Ca();
     steps.say("activated JWT key " + active.keyId() + " and CA " + activeCa.id() + " (" + elapsed(start) + ")");
