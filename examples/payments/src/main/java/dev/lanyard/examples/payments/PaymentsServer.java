@@ -33,7 +33,8 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * checks the context's state after start, prints why, and exits with status 2 instead.
  *
  * <p>System properties: {@code payments.port} (8082), {@code payments.ledger-url} ({@code https://127.0.0.1:8443}),
- * {@code payments.work-dir} (a new temporary directory), {@code lanyard.authority.dir} (the shared authority directory,
+ * {@code payments.work-dir} (a new temporary directory), {@code payments.policy} (the filter's {@code policy}
+ * init-param, {@code /WEB-INF/lanyard-policy.txt}), {@code lanyard.authority.dir} (the shared authority directory,
  * as for the Spring services).
  *
  * <p>Thread-safe: a main class; the servlet and the clients it starts are thread-safe.
@@ -74,7 +75,7 @@ public final class PaymentsServer {
     filter.addInitParameter(LanyardFilter.TRUST_DOMAIN, TRUST_DOMAIN.name());
     filter.addInitParameter(LanyardFilter.AUDIENCE, "spiffe://example.org/payments");
     filter.addInitParameter(LanyardFilter.BUNDLE, bundleFile.file().toString());
-    filter.addInitParameter(LanyardFilter.POLICY, "/WEB-INF/lanyard-policy.txt");
+    filter.addInitParameter(LanyardFilter.POLICY, System.getProperty("payments.policy", "/WEB-INF/lanyard-policy.txt"));
     context.addFilterDef(filter);
     FilterMap map = new FilterMap();
     map.setFilterName("lanyard");
