@@ -1,0 +1,63 @@
+package dev.lanyard.examples.payments;
+
+import dev.lanyard.authority.EmbeddedAuthority;
+import dev.lanyard.credentials.CachingJwtSvidSource;
+import dev.lanyard.credentials.RotatingX509SvidSource;
+import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.tls.SpiffeTls;
+import dev.lanyard.x509.PeerAuthorizer;
+import dev.lanyard.x509.X509SvidVerifier;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Calls the ledger the plain-Java way: mutual TLS with this service's X.509-SVID (renewed before it expires; the
+ * server must present {@code spiffe://example.org/ledger}), plus a JWT-SVID for the ledger's audience with scope
+ * {@code ledger:write}, cached and renewed at about half its life.
+ *
+ * <p>Thread-safe: the HTTP client, the SVID sources and the TLS context are.
+ */
+final class LedgerClient implements AutoCloseable {
+  static final SpiffeId PAYMENTS = SpiffeId.parse("spiffe://example.org/payments");
+  static final SpiffeId LEDGER = SpiffeId.parse("spiffe://example.org/ledger");
+
+  private final URI base;
+  private final RotatingX509SvidSource svid;
+  private final CachingJwtSvidSource tokens;
+  private final HttpClient http;
+
+  LedgerClient(EmbeddedAuthority authority, URI base) {
+    this.base = base;
+    this.svid = RotatingX509SvidSource.newBuilder(authority, PAYMENTS).build();
+    this.tokens = CachingJwtSvidSource.newBuilder(authority, PAYMENTS).build();
+    SSLContext tls = SpiffeTls.context(svid,
+        X509SvidVerifier.newBuilder().bundleSource(authority.bundleSource()).build(),
+        PeerAuthorizer.exactly(LEDGER));
+    this.http = HttpClient.newBuilder().sslContext(tls).sslParameters(SpiffeTls.clientParameters(tls))
+        .connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** Records a charge; the ledger's status and body. */
+  HttpResponse<String> record(String amount) throws IOException, InterruptedException {
+    String token = tokens.fetch(LEDGER.toString(), "ledger:write").token();
+    HttpRequest request = HttpRequest.newBuilder(
+            base.resolve("/entries?amount=" + URLEncoder.encode(amount, StandardCharsets.UTF_8)))
+        .header("Authorization", "Bearer " + token)
+        .timeout(Duration.ofSeconds(10))
+        .POST(HttpRequest.BodyPublishers.noBody())
+        .build();
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Override
+  public void close() {
+    svid.close();
+  }
+}
