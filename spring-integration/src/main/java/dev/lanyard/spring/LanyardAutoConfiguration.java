@@ -173,8 +173,8 @@ public final class LanyardAutoConfiguration {
   static class EmbeddedIdentityConfiguration {
     @Bean
     @ConditionalOnMissingBean
-    EmbeddedAuthority lanyardEmbeddedAuthority(LanyardSettings settings) {
-      return LanyardSources.embeddedAuthority(settings);
+    EmbeddedAuthority lanyardEmbeddedAuthority(LanyardSettings settings, LanyardAudit audit) {
+      return LanyardSources.embeddedAuthority(settings, audit.sink());
     }
 
     @Bean

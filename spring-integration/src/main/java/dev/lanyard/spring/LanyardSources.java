@@ -13,6 +13,7 @@ import static dev.lanyard.spring.LanyardSettings.filePath;
 import static dev.lanyard.spring.LanyardSettings.invalid;
 import static dev.lanyard.spring.LanyardSettings.stripped;
 
+import dev.lanyard.audit.AuditSink;
 import dev.lanyard.authority.AuthorityStoreException;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.inventory.Inventory;
@@ -54,12 +55,15 @@ import org.springframework.util.ClassUtils;
 final class LanyardSources {
   private LanyardSources() {}
 
-  /** The embedded authority: opened from or persisted to {@code lanyard.authority.dir}, or in memory. */
-  static EmbeddedAuthority embeddedAuthority(LanyardSettings settings) {
+  /**
+   * The embedded authority: opened from or persisted to {@code lanyard.authority.dir}, or in memory. Its issuance and
+   * key changes go to {@code audit}, the same trail as the service's decisions.
+   */
+  static EmbeddedAuthority embeddedAuthority(LanyardSettings settings, AuditSink audit) {
     settings.requireEmbeddedSource();
     TrustDomain trustDomain = settings.trustDomain();
     Path authorityDir = settings.authorityDir().orElse(null);
-    EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(trustDomain);
+    EmbeddedAuthority.Builder builder = EmbeddedAuthority.newBuilder(trustDomain).auditSink(audit);
     settings.inventory().ifPresent(builder::inventory);
     if (authorityDir == null) {
       return builder.build();

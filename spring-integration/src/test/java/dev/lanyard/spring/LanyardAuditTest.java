@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.jayway.jsonpath.JsonPath;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
+import dev.lanyard.audit.AuthorityEvent;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.graph.GraphSnapshot;
 import dev.lanyard.jwt.JwtSvid;
@@ -270,6 +271,27 @@ class LanyardAuditTest {
   }
 
   @Test
+  void embeddedAuthorityWhenItIssuesThenIssuanceReachesTheRingAndEverySinkBean() throws Exception {
+    JwtSvid svid = svid(ORDERS, "payments:charge");
+
+    assertThat(audit.flush(Duration.ofSeconds(10))).isTrue();
+    assertThat(recording.authorityEvents).anySatisfy(e -> {
+      assertThat(e.kind()).isEqualTo(AuthorityEvent.Kind.X509_SVID_ISSUED);
+      assertThat(e.subject()).contains(PAYMENTS.toString());
+    });
+    assertThat(recording.authorityEvents).anySatisfy(e -> {
+      assertThat(e.kind()).isEqualTo(AuthorityEvent.Kind.JWT_SVID_MINTED);
+      assertThat(e.subject()).contains(ORDERS.toString());
+      assertThat(e.audience()).containsExactly(PAYMENTS.toString());
+      assertThat(e.scopes()).containsExactly("payments:charge");
+      assertThat(e.keyId()).contains(svid.keyId());
+    });
+    assertThat(audit.ring()).hasValueSatisfying(ring -> assertThat(ring.authorityEvents())
+        .anySatisfy(e -> assertThat(e.kind()).isEqualTo(AuthorityEvent.Kind.JWT_SVID_MINTED)));
+    recording.authorityEvents.forEach(e -> secrets.assertAbsentFrom("an authority event", e.toJson()));
+  }
+
+  @Test
   void actuatorGraphWhenEachFormatThenJsonParsesDotAndMermaidHaveTheirShape() throws Exception {
     JwtSvid svid = svid(ORDERS, "payments:charge");
     assertThat(get("/charge", svid.token()).statusCode()).isEqualTo(200);
@@ -383,10 +405,16 @@ class LanyardAuditTest {
   /** Records every event. */
   static final class Recording implements AuditSink {
     final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+    final List<AuthorityEvent> authorityEvents = new CopyOnWriteArrayList<>();
 
     @Override
     public void record(AuditEvent event) {
       events.add(event);
+    }
+
+    @Override
+    public void recordAuthority(AuthorityEvent event) {
+      authorityEvents.add(event);
     }
   }
 
