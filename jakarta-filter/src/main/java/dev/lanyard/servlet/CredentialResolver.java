@@ -7,7 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Finds the caller's credentials in a request: the bearer token of the one {@code Authorization} header (never a query
- * or form parameter) and the TLS client certificate chain the container verified. Reads only; decides nothing.
+ * or form parameter) and the TLS client certificate chain the container verified. Reads only; decides nothing. A
+ * hostile header set (two {@code Authorization} headers, which proxies and servers may join or pick from differently)
+ * is refused with a typed exception, never guessed at.
  *
  * <p>Thread-safe: stateless.
  */
@@ -20,16 +22,16 @@ final class CredentialResolver {
   /**
    * The bearer token of the one Authorization header, or null when there is none or it is not a Bearer credential.
    *
-   * @throws IllegalStateException when the request has more than one Authorization header
+   * @throws MultipleAuthorizationHeadersException when the request has more than one Authorization header
    */
-  static @Nullable String bearerToken(HttpServletRequest request) {
+  static @Nullable String bearerToken(HttpServletRequest request) throws MultipleAuthorizationHeadersException {
     Enumeration<String> headers = request.getHeaders("Authorization");
     if (headers == null || !headers.hasMoreElements()) {
       return null;
     }
     String value = headers.nextElement();
     if (headers.hasMoreElements()) {
-      throw new IllegalStateException("more than one Authorization header");
+      throw new MultipleAuthorizationHeadersException();
     }
     if (value == null || value.length() < BEARER.length()
         || !value.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
@@ -45,5 +47,14 @@ final class CredentialResolver {
       return (X509Certificate[]) attribute;
     }
     return null;
+  }
+
+  /** More than one {@code Authorization} header: which one counts is ambiguous, so none does. */
+  static final class MultipleAuthorizationHeadersException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    MultipleAuthorizationHeadersException() {
+      super("more than one Authorization header", null, false, false);
+    }
   }
 }

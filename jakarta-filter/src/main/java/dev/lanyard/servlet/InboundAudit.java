@@ -2,8 +2,10 @@ package dev.lanyard.servlet;
 
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Decision;
+import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.policy.PolicyRule;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
@@ -15,13 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Emits one audit event per inbound decision, with the reasons of the filter's outcome table and every field that
- * applies: callee, method, path, trace id, credential type, caller (verified, or as claimed by a refused credential),
- * token id or fingerprint, key id, scopes presented and required, deciding rule. Logs a trust-bundle outage at most
- * once per period. A failing audit sink is logged and never fails the request. Events carry SPIFFE IDs, token ids,
- * fingerprints and reasons, never token text.
+ * Records each inbound decision once: one audit event, with the reasons of the filter's outcome table and every field
+ * that applies (callee, method, path, trace id, credential type, caller (verified, or as claimed by a refused
+ * credential), token id or fingerprint, key id, scopes presented and required, deciding rule), and, for a policy
+ * decision on a verified caller, its edge in the {@link TrustGraph} (refused credentials are not in the graph: their
+ * caller is only claimed). Logs a trust-bundle outage at most once per period. A failing audit sink is logged and never
+ * fails the request. Events carry SPIFFE IDs, token ids, fingerprints and reasons, never token text.
  *
- * <p>Thread-safe: the sink must be; the outage counters are atomic.
+ * <p>Thread-safe: the sink must be; the graph is; the outage counters are atomic.
  */
 final class InboundAudit {
   /** The audit reason of a request refused because its raw path is not in normal form. */
@@ -40,16 +43,23 @@ final class InboundAudit {
 
   private final AuditSink sink;
   private final Clock clock;
-  private final @Nullable String callee;
+  private final TrustGraph graph;
+  private final String callee;
   /** When the last "bundle unavailable" warning was logged (System.nanoTime), so an outage logs once per period. */
   private final AtomicLong lastUnavailableWarning = new AtomicLong(System.nanoTime() - UNAVAILABLE_WARNING_PERIOD);
   private final AtomicLong unavailableSinceWarning = new AtomicLong();
 
-  /** @param callee this service's SPIFFE ID, written as every event's callee */
-  InboundAudit(AuditSink sink, Clock clock, @Nullable String callee) {
+  /** @param graph the graph of this service's calls; its callee is every event's callee */
+  InboundAudit(AuditSink sink, Clock clock, TrustGraph graph) {
     this.sink = sink;
     this.clock = clock;
-    this.callee = callee;
+    this.graph = graph;
+    this.callee = graph.callee().toString();
+  }
+
+  /** The graph the policy decisions on verified callers go to. */
+  TrustGraph graph() {
+    return graph;
   }
 
   /**
@@ -123,29 +133,36 @@ final class InboundAudit {
         .tokenHash(fingerprint(exchange)));
   }
 
-  /** A caller the policy allowed, by {@code decision}'s rule. */
-  void allowed(Exchange exchange, Authenticator.Authenticated caller, Decision decision) {
-    record(callerEvent(AuditEvent.Decision.ALLOWED, exchange, caller, decision.rule().orElse(null)));
-  }
-
-  /** A caller a rule names but whose credential lacks scopes; the rule is the caller's closest. */
-  void insufficientScope(Exchange exchange, Authenticator.Authenticated caller, Decision decision) {
-    record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, exchange, caller, decision.rule().orElse(null))
-        .reason("missing " + String.join(" ", decision.missingScopes())));
+  /**
+   * A policy decision on a verified caller, made from {@code match}: its trust-graph edge, and its event: allowed by
+   * the decision's rule, insufficient scope on the caller's closest rule (reason {@code missing <scopes>}), or denied
+   * with {@link #NO_MATCHING_RULE} when no rule matched the request, else {@link #NO_RULE_ALLOWS_CALLER}.
+   */
+  void decided(Exchange exchange, Authenticator.Authenticated caller, PolicyMatch match, Decision decision) {
+    graph.record(caller.caller, match, decision);
+    PolicyRule rule = decision.rule().orElse(null);
+    switch (decision.outcome()) {
+      case ALLOWED:
+        record(callerEvent(AuditEvent.Decision.ALLOWED, exchange, caller, rule));
+        return;
+      case INSUFFICIENT_SCOPE:
+        record(callerEvent(AuditEvent.Decision.INSUFFICIENT_SCOPE, exchange, caller, rule)
+            .reason("missing " + String.join(" ", decision.missingScopes())));
+        return;
+      default:
+        record(callerEvent(AuditEvent.Decision.DENIED, exchange, caller, null)
+            .reason(match.isEmpty() ? NO_MATCHING_RULE : NO_RULE_ALLOWS_CALLER));
+    }
   }
 
   /**
-   * A caller policy denies: {@link #NO_MATCHING_RULE} when no rule matched the request, else
-   * {@link #NO_RULE_ALLOWS_CALLER}.
+   * A verified caller the identity inventory lists as deploy-only, refused whatever policy says: its trust-graph edge
+   * on no rule, and its event.
    */
-  void denied(Exchange exchange, Authenticator.Authenticated caller, boolean noRuleMatched) {
-    record(callerEvent(AuditEvent.Decision.DENIED, exchange, caller, null)
-        .reason(noRuleMatched ? NO_MATCHING_RULE : NO_RULE_ALLOWS_CALLER));
-  }
-
-  /** A verified caller the identity inventory lists as deploy-only: refused whatever policy says. */
-  void deployOnly(Exchange exchange, Authenticator.Authenticated caller) {
-    record(callerEvent(AuditEvent.Decision.DENIED, exchange, caller, null).reason(DEPLOY_ONLY_IDENTITY));
+  void deployOnly(Exchange exchange, Authenticator.Authenticated authenticated) {
+    Caller caller = authenticated.caller;
+    graph.record(caller.id(), null, caller.scopes(), TrustGraph.DEPLOY_ONLY_IDENTITY);
+    record(callerEvent(AuditEvent.Decision.DENIED, exchange, authenticated, null).reason(DEPLOY_ONLY_IDENTITY));
   }
 
   private AuditEvent.Builder event(AuditEvent.Decision decision, Exchange exchange) {

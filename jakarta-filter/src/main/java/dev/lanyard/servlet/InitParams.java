@@ -55,7 +55,7 @@ final class InitParams {
   }
 
   /** The configured filter, with what to close when it is destroyed. */
-  static LanyardFilter.Engine engine(FilterConfig config) throws InitParamException {
+  static FilterEngine engine(FilterConfig config) throws InitParamException {
     InboundSettings settings = settings(config);
     BundleSource bundleSource;
     AutoCloseable closeable = () -> { };
@@ -115,7 +115,7 @@ final class InitParams {
         }
       };
     }
-    LanyardFilter.Engine engine = builder.engine(closeable);
+    FilterEngine engine = builder.engine(closeable);
     LOG.info("Lanyard filter '{}' started: {}; policy {} ({} rules); audience {}", config.getFilterName(),
         trust(settings.trustDomain(), bundleSource, bundleOrigin), policyFile.file(),
         policyFile.current().ruleCount(), settings.audience());

@@ -4,24 +4,17 @@ import dev.lanyard.audit.AsyncAuditSink;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.internal.RequestPaths;
-import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Caller;
-import dev.lanyard.policy.Challenge;
 import dev.lanyard.inventory.Inventory;
-import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
-import dev.lanyard.servlet.internal.ServletExchanges;
-import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
-import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.RevocationList;
-import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -33,7 +26,6 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -174,16 +166,14 @@ public final class LanyardFilter implements Filter {
    */
   public static final String TRUST_GRAPH_MAX_EDGES = "trust-graph-max-edges";
 
-  /** The W3C Trace Context header whose trace id audit events carry. */
-  private static final String TRACEPARENT = "traceparent";
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
 
-  private volatile @Nullable Engine engine;
+  private volatile @Nullable FilterEngine engine;
 
   /** For {@code web.xml}: configured from init-params in {@link #init(FilterConfig)}. */
   public LanyardFilter() {}
 
-  private LanyardFilter(Engine engine) {
+  private LanyardFilter(FilterEngine engine) {
     this.engine = engine;
   }
 
@@ -194,7 +184,7 @@ public final class LanyardFilter implements Filter {
 
   @Override
   public void init(FilterConfig config) throws ServletException {
-    Engine e = engine;
+    FilterEngine e = engine;
     if (e == null) {
       try {
         e = InitParams.engine(config);
@@ -203,7 +193,7 @@ public final class LanyardFilter implements Filter {
       }
       engine = e;
     }
-    config.getServletContext().setAttribute(TRUST_GRAPH_ATTRIBUTE_PREFIX + config.getFilterName(), e.graph);
+    config.getServletContext().setAttribute(TRUST_GRAPH_ATTRIBUTE_PREFIX + config.getFilterName(), e.graph());
   }
 
   /**
@@ -213,17 +203,17 @@ public final class LanyardFilter implements Filter {
    * @throws IllegalStateException when a filter configured by init-params was not initialised yet
    */
   public TrustGraph trustGraph() {
-    Engine e = engine;
+    FilterEngine e = engine;
     if (e == null) {
       throw new IllegalStateException("the Lanyard filter was not initialised");
     }
-    return e.graph;
+    return e.graph();
   }
 
   @Override
   public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
       throws IOException, ServletException {
-    Engine e = engine;
+    FilterEngine e = engine;
     if (e == null) {
       throw new ServletException("the Lanyard filter was not initialised");
     }
@@ -235,138 +225,10 @@ public final class LanyardFilter implements Filter {
 
   @Override
   public void destroy() {
-    Engine e = engine;
+    FilterEngine e = engine;
     if (e != null) {
       e.close();
     }
-  }
-
-  /**
-   * The configured machinery, coordinating one request: path check, credential resolution
-   * ({@link CredentialResolver}), authentication ({@link Authenticator}), authorization (the policy, here), refusals
-   * ({@link EntryPoint}) and audit ({@link InboundAudit}).
-   */
-  static final class Engine {
-    private final Authenticator authenticator;
-    private final Supplier<Policy> policy;
-    private final EntryPoint entryPoint;
-    private final InboundAudit audit;
-    private final boolean allowUnnormalizedPaths;
-    private final AutoCloseable closeable;
-    private final @Nullable Inventory inventory;
-    final TrustGraph graph;
-
-    Engine(Authenticator authenticator, Supplier<Policy> policy, EntryPoint entryPoint, InboundAudit audit,
-        boolean allowUnnormalizedPaths, AutoCloseable closeable, @Nullable Inventory inventory, TrustGraph graph) {
-      this.inventory = inventory;
-      this.graph = graph;
-      this.authenticator = authenticator;
-      this.policy = policy;
-      this.entryPoint = entryPoint;
-      this.audit = audit;
-      this.allowUnnormalizedPaths = allowUnnormalizedPaths;
-      this.closeable = closeable;
-    }
-
-    void filter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
-        throws IOException, ServletException {
-      String method = request.getMethod();
-      String traceparent = request.getHeader(TRACEPARENT);
-      if (!allowUnnormalizedPaths && !hasNormalPath(request)) {
-        audit.nonNormalizedPath(new InboundAudit.Exchange(method, request.getRequestURI(), traceparent));
-        entryPoint.nonNormalizedPath(response);
-        return;
-      }
-      String path = pathOf(request);
-      InboundAudit.Exchange exchange = new InboundAudit.Exchange(method, path, traceparent);
-      PolicyMatch match = policy.get().match(method, path);
-      if (match.isPublic()) {
-        audit.publicPath(exchange, match.decide(null));
-        chain.doFilter(request, response);
-        return;
-      }
-      Authenticator.Authenticated authenticated = authenticate(request, response, exchange);
-      if (authenticated == null) {
-        return;
-      }
-      Caller caller = authenticated.caller;
-      if (inventory != null && inventory.isDeployOnly(caller.id())) {
-        graph.record(caller.id(), null, caller.scopes(), TrustGraph.DEPLOY_ONLY_IDENTITY);
-        audit.deployOnly(exchange, authenticated);
-        entryPoint.forbidden(response);
-        return;
-      }
-      Decision decision = match.decide(caller);
-      graph.record(caller, match, decision);
-      switch (decision.outcome()) {
-        case ALLOWED:
-          audit.allowed(exchange, authenticated, decision);
-          request.setAttribute(CALLER_ATTRIBUTE, caller);
-          chain.doFilter(new AuthenticatedRequest(request, caller), response);
-          return;
-        case INSUFFICIENT_SCOPE:
-          audit.insufficientScope(exchange, authenticated, decision);
-          entryPoint.insufficientScope(response, decision.missingScopes());
-          return;
-        default:
-          audit.denied(exchange, authenticated, match.isEmpty());
-          entryPoint.forbidden(response);
-      }
-    }
-
-    /** The verified caller, or null when the request was refused (the refusal written and audited). */
-    private Authenticator.@Nullable Authenticated authenticate(HttpServletRequest request,
-        HttpServletResponse response, InboundAudit.Exchange exchange) throws IOException {
-      String token;
-      try {
-        token = CredentialResolver.bearerToken(request);
-      } catch (IllegalStateException twoHeaders) {
-        audit.multipleAuthorizationHeaders(exchange);
-        entryPoint.multipleAuthorizationHeaders(response);
-        return null;
-      }
-      X509Certificate[] certificates = CredentialResolver.clientCertificates(request);
-      exchange.credentials(token, certificates != null);
-      if (token == null && certificates == null) {
-        audit.unauthenticated(exchange);
-        entryPoint.unauthenticated(response);
-        return null;
-      }
-      try {
-        return authenticator.authenticate(token, certificates);
-      } catch (JwtSvidRejectedException e) {
-        Authenticator.Claimed claimed = token == null ? null : Authenticator.claimedByToken(token);
-        audit.rejected(exchange, e.reason().name(), claimed == null ? null : claimed.subject,
-            claimed == null ? null : claimed.keyId);
-        entryPoint.rejected(response, e.reason().description());
-      } catch (X509SvidRejectedException e) {
-        Authenticator.Claimed claimed = token == null ? null : Authenticator.claimedByToken(token);
-        audit.rejected(exchange, e.reason().name(),
-            certificates == null ? null : Authenticator.claimedByCertificate(certificates),
-            claimed == null ? null : claimed.keyId);
-        entryPoint.rejected(response, e.reason().description());
-      } catch (Authenticator.SubjectMismatchException e) {
-        audit.subjectMismatch(exchange, e.tokenSubject(), e.keyId(), e.tokenId());
-        entryPoint.subjectMismatch(response);
-      } catch (BundleUnavailableException e) {
-        audit.unavailable(exchange, e);
-        entryPoint.unavailable(response);
-      }
-      return null;
-    }
-
-    void close() {
-      try {
-        closeable.close();
-      } catch (Exception e) {
-        LOG.debug("closing the bundle source failed: {}", e.toString());
-      }
-    }
-  }
-
-  /** The path within the application that policy decides on (see {@link ServletExchanges#pathOf}). */
-  static String pathOf(HttpServletRequest request) {
-    return ServletExchanges.pathOf(request);
   }
 
   /**
@@ -391,11 +253,6 @@ public final class LanyardFilter implements Filter {
       return false;
     }
     return RequestPaths.decodesTo(uri, from, request.getServletPath(), request.getPathInfo());
-  }
-
-  /** Writes a refusal (see {@link ServletExchanges#respond}). */
-  static void respond(HttpServletResponse response, Challenge challenge) throws IOException {
-    ServletExchanges.respond(response, challenge);
   }
 
   /**
@@ -572,7 +429,7 @@ public final class LanyardFilter implements Filter {
     /** The queue capacity of the default audit sink. */
     static final int DEFAULT_AUDIT_QUEUE = 10_000;
 
-    Engine engine(AutoCloseable resources) {
+    FilterEngine engine(AutoCloseable resources) {
       if (trustDomain == null || audience == null || bundleSource == null || policy == null) {
         throw new IllegalStateException("trust domain, audience, bundle source and policy are required");
       }
@@ -608,10 +465,10 @@ public final class LanyardFilter implements Filter {
           }
         };
       }
-      SpiffeId callee = callee(trustDomain, audience);
-      return new Engine(new Authenticator(jwt.build(), x509, oidcVerifier), policy, new EntryPoint(trustDomain.name()),
-          new InboundAudit(sink, clock, callee.toString()), allowUnnormalizedPaths, closeable, inventory,
-          TrustGraph.newBuilder(callee).maxEdges(trustGraphMaxEdges).clock(clock).build());
+      TrustGraph graph = TrustGraph.newBuilder(callee(trustDomain, audience)).maxEdges(trustGraphMaxEdges).clock(clock)
+          .build();
+      return new FilterEngine(new Authorization(policy, inventory), new Authenticator(jwt.build(), x509, oidcVerifier),
+          new EntryPoint(trustDomain.name()), new InboundAudit(sink, clock, graph), allowUnnormalizedPaths, closeable);
     }
 
     /** The audience when it is a SPIFFE ID in the filter's trust domain, else the trust domain's ID. */

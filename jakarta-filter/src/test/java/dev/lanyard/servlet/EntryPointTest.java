@@ -1,8 +1,13 @@
 package dev.lanyard.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.policy.Caller;
+import dev.lanyard.policy.Policy;
+import dev.lanyard.spiffe.SpiffeId;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class EntryPointTest {
@@ -65,5 +70,35 @@ class EntryPointTest {
     entryPoint.unavailable(unavailable.servlet);
     assertThat(unavailable.status).isEqualTo(503);
     assertThat(unavailable.headers).doesNotContainKey("WWW-Authenticate");
+  }
+
+  @Test
+  void refusedWhenInsufficientScopeThen403NamingTheMissingScopesElse403WithoutChallenge() throws Exception {
+    Policy policy = Policy.parse("GET /orders spiffe://example.org/orders orders:read,orders:write\n", "p");
+    Caller caller = new Caller(SpiffeId.parse("spiffe://example.org/orders"), Set.of("orders:read"),
+        Caller.CredentialType.JWT_SVID, null);
+    Caller stranger = new Caller(SpiffeId.parse("spiffe://example.org/ledger"), Set.of(),
+        Caller.CredentialType.JWT_SVID, null);
+
+    entryPoint.refused(response.servlet, policy.match("GET", "/orders").decide(caller));
+    ServletFakes.Response denied = new ServletFakes.Response();
+    entryPoint.refused(denied.servlet, policy.match("GET", "/orders").decide(stranger));
+
+    assertThat(response.status).isEqualTo(403);
+    assertThat(response.headers.get("WWW-Authenticate"))
+        .isEqualTo("Bearer error=\"insufficient_scope\", scope=\"orders:write\"");
+    assertThat(denied.status).isEqualTo(403);
+    assertThat(denied.headers).doesNotContainKey("WWW-Authenticate");
+  }
+
+  @Test
+  void refusedWhenTheDecisionAllowsThenIllegalArgumentAndNothingWritten() {
+    Policy policy = Policy.parse("GET /orders any\n", "p");
+    Caller caller = new Caller(SpiffeId.parse("spiffe://example.org/orders"), Set.of(),
+        Caller.CredentialType.JWT_SVID, null);
+
+    assertThatThrownBy(() -> entryPoint.refused(response.servlet, policy.match("GET", "/orders").decide(caller)))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(response.status).isZero();
   }
 }

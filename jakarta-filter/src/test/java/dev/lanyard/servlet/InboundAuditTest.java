@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.policy.Caller;
-import dev.lanyard.policy.Decision;
+import dev.lanyard.graph.GraphEdge;
+import dev.lanyard.graph.RuleRef;
+import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.policy.Policy;
+import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
@@ -15,10 +18,15 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
-/** Tests {@link InboundAudit}: each decision's event, with every field that applies to it. */
+/**
+ * Tests {@link InboundAudit}: each decision's event, with every field that applies to it, and each policy decision on a
+ * verified caller as one call on its trust-graph edge.
+ */
 class InboundAuditTest {
   private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
   private static final String CALLEE = "spiffe://example.org/orders-api";
@@ -31,10 +39,24 @@ class InboundAuditTest {
       "GET  /health  public",
       "GET  /orders  spiffe://example.org/billing  read",
       "POST /orders  spiffe://example.org/billing  read,write,admin",
+      "DELETE /orders  spiffe://example.org/admin",
       ""), "policy.txt");
 
   private final List<AuditEvent> events = new ArrayList<>();
-  private final InboundAudit audit = new InboundAudit(events::add, Clock.fixed(NOW, ZoneOffset.UTC), CALLEE);
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final TrustGraph graph = TrustGraph.newBuilder(SpiffeId.parse(CALLEE)).clock(clock).build();
+  private final InboundAudit audit = new InboundAudit(events::add, clock, graph);
+
+  private void decided(String method, String path, Authenticator.Authenticated caller) {
+    PolicyMatch match = POLICY.match(method, path);
+    audit.decided(exchange(method, path, "a.b.c"), caller, match, match.decide(caller.caller));
+  }
+
+  private GraphEdge edge(SpiffeId caller, @Nullable Integer ruleLine) {
+    return graph.snapshot().edges().stream().filter(e -> e.caller().equals(caller))
+        .filter(e -> ruleLine == null ? e.rule().isEmpty() : e.rule().map(RuleRef::line).orElse(-1).equals(ruleLine))
+        .findFirst().orElseThrow();
+  }
 
   private static InboundAudit.Exchange exchange(String method, String path, String token) {
     InboundAudit.Exchange exchange = new InboundAudit.Exchange(method, path, TRACEPARENT);
@@ -91,11 +113,10 @@ class InboundAuditTest {
 
   @Test
   void policyDecisionsWhenRecordedThenCarryCallerTokenIdKeyIdScopesRuleAndReason() {
-    audit.allowed(exchange("GET", "/orders", "a.b.c"), AUTHENTICATED, POLICY.match("GET", "/orders").decide(CALLER));
-    audit.insufficientScope(exchange("POST", "/orders", "a.b.c"), AUTHENTICATED,
-        POLICY.match("POST", "/orders").decide(CALLER));
-    audit.denied(exchange("DELETE", "/orders", "a.b.c"), AUTHENTICATED, true);
-    audit.denied(exchange("GET", "/orders", "a.b.c"), AUTHENTICATED, false);
+    decided("GET", "/orders", AUTHENTICATED);
+    decided("POST", "/orders", AUTHENTICATED);
+    decided("PUT", "/orders", AUTHENTICATED);
+    decided("DELETE", "/orders", AUTHENTICATED);
 
     assertThat(events).extracting(AuditEvent::decision).containsExactly(AuditEvent.Decision.ALLOWED,
         AuditEvent.Decision.INSUFFICIENT_SCOPE, AuditEvent.Decision.DENIED, AuditEvent.Decision.DENIED);
@@ -107,24 +128,58 @@ class InboundAuditTest {
       assertThat(e.keyId()).contains("k1");
       assertThat(e.scopesPresented()).containsExactly("read");
       assertThat(e.credential()).contains(AuditEvent.Credential.JWT);
+      assertThat(e.callee()).contains(CALLEE);
     });
     assertThat(events.get(0).rule()).contains("policy.txt:2");
     assertThat(events.get(0).reason()).isEmpty();
     assertThat(events.get(0).scopesRequired()).containsExactly("read");
     assertThat(events.get(1).reason()).contains("missing write admin");
+    assertThat(events.get(1).rule()).contains("policy.txt:3");
     assertThat(events.get(1).scopesRequired()).containsExactly("read", "write", "admin");
     assertThat(events.get(2).rule()).isEmpty();
-    assertThat(events.get(2).reason()).contains("NO_MATCHING_RULE");
-    assertThat(events.get(3).reason()).contains("NO_RULE_ALLOWS_CALLER");
+    assertThat(events.get(2).reason()).as("PUT /orders: no rule matches").contains("NO_MATCHING_RULE");
+    assertThat(events.get(3).rule()).isEmpty();
+    assertThat(events.get(3).reason()).as("DELETE /orders: a rule matches, not for billing")
+        .contains("NO_RULE_ALLOWS_CALLER");
+  }
+
+  @Test
+  void policyDecisionsWhenRecordedThenEachIsOneTrustGraphCallOnItsEdge() {
+    decided("GET", "/orders", AUTHENTICATED);
+    decided("GET", "/orders", AUTHENTICATED);
+    decided("POST", "/orders", AUTHENTICATED);
+    decided("PUT", "/orders", AUTHENTICATED);
+    decided("DELETE", "/orders", AUTHENTICATED);
+
+    GraphEdge allowed = edge(CALLER.id(), 2);
+    assertThat(allowed.calls()).isEqualTo(2);
+    assertThat(allowed.allowed()).isEqualTo(2);
+    assertThat(allowed.callee()).isEqualTo(SpiffeId.parse(CALLEE));
+    assertThat(edge(CALLER.id(), 3).denials()).containsExactly(Map.entry(TrustGraph.INSUFFICIENT_SCOPE, 1L));
+    assertThat(edge(CALLER.id(), null).denials()).containsOnly(Map.entry(TrustGraph.NO_RULE, 1L),
+        Map.entry(TrustGraph.NOT_ALLOWED, 1L));
+    assertThat(graph.snapshot().edges().stream().mapToLong(GraphEdge::calls).sum()).isEqualTo(5);
+  }
+
+  @Test
+  void refusalsBeforePolicyWhenRecordedThenNotInTheTrustGraph() {
+    audit.unauthenticated(exchange("GET", "/orders", null));
+    audit.rejected(exchange("GET", "/orders", "a.b.c"), "EXPIRED", "spiffe://example.org/a", "k9");
+    audit.publicPath(exchange("GET", "/health", null), POLICY.match("GET", "/health").decide(null));
+
+    assertThat(events).hasSize(3);
+    assertThat(graph.edgeCount()).as("a claimed caller is never an edge").isZero();
   }
 
   @Test
   void allowedWhenTokenHasNoIdThenItsFingerprintInstead() {
     Caller anonymous = new Caller(CALLER.id(), Set.of(), Caller.CredentialType.JWT_SVID, null);
-    Decision decision = Policy.parse("GET /x any\n", "p").match("GET", "/x").decide(anonymous);
+    PolicyMatch match = Policy.parse("GET /x any\n", "p").match("GET", "/x");
 
-    audit.allowed(exchange("GET", "/x", "h.p.s"), new Authenticator.Authenticated(anonymous, "k1"), decision);
+    audit.decided(exchange("GET", "/x", "h.p.s"), new Authenticator.Authenticated(anonymous, "k1"), match,
+        match.decide(anonymous));
 
+    assertThat(events.get(0).decision()).isEqualTo(AuditEvent.Decision.ALLOWED);
     assertThat(events.get(0).tokenId()).isEmpty();
     assertThat(events.get(0).tokenHash()).contains(AuditEvent.tokenFingerprint("h.p.s"));
   }
@@ -143,6 +198,7 @@ class InboundAuditTest {
     assertThat(e.method()).contains("GET");
     assertThat(e.path()).contains("/orders");
     assertThat(e.rule()).isEmpty();
+    assertThat(edge(CALLER.id(), null).denials()).containsExactly(Map.entry(TrustGraph.DEPLOY_ONLY_IDENTITY, 1L));
   }
 
   @Test
@@ -163,7 +219,7 @@ class InboundAuditTest {
       throw new IllegalStateException("disk full");
     };
 
-    assertThatCode(() -> new InboundAudit(failing, Clock.systemUTC(), CALLEE)
+    assertThatCode(() -> new InboundAudit(failing, Clock.systemUTC(), graph)
         .unauthenticated(exchange("GET", "/x", null))).doesNotThrowAnyException();
   }
 }
