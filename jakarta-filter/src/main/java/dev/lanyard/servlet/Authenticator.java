@@ -7,14 +7,20 @@ import dev.lanyard.jwt.VerifiedJwtSvid;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.oidc.VerifiedOidcToken;
 import dev.lanyard.policy.Caller;
+import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.PeerIdentity;
+import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.BundleUnavailableException;
+import dev.lanyard.trust.FederatedBundleSource;
+import dev.lanyard.trust.RevocationList;
 import dev.lanyard.x509.VerifiedX509Svid;
 import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
 import dev.lanyard.spiffe.SpiffeId;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -42,6 +48,41 @@ final class Authenticator {
     this.jwtVerifier = jwtVerifier;
     this.x509Verifier = x509Verifier;
     this.oidcVerifier = oidcVerifier;
+  }
+
+  /**
+   * The authenticator of a filter: JWT-SVIDs for {@code audience} and X.509-SVIDs, both of {@code own} trust domain and,
+   * when {@code bundleSource} is a {@link FederatedBundleSource}, of the trust domains it federates with (each verified
+   * only against its own bundle); Kubernetes service-account tokens too when {@code oidc} is given.
+   *
+   * @param revocations the revocations JWT-SVIDs are checked against, or null for none
+   * @param oidc the verifier of service-account tokens, or null for none
+   * @throws IllegalStateException when a federated bundle source is for another trust domain than {@code own}
+   */
+  static Authenticator of(TrustDomain own, String audience, BundleSource bundleSource, Duration maxTokenLifetime,
+      Duration clockSkew, Clock clock, @Nullable RevocationList revocations, @Nullable OidcTokenVerifier oidc) {
+    TrustDomain[] federated = federatedTrustDomains(own, bundleSource);
+    JwtSvidVerifier.Builder jwt = JwtSvidVerifier.newBuilder().bundleSource(bundleSource).audience(audience)
+        .trustDomains(own, federated).maxTokenLifetime(maxTokenLifetime).clockSkew(clockSkew).clock(clock);
+    if (revocations != null) {
+      jwt.revocations(revocations);
+    }
+    X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource).trustDomains(own, federated)
+        .clock(clock).build();
+    return new Authenticator(jwt.build(), x509, oidc);
+  }
+
+  /** The trust domains a federated bundle source adds to the own one; none for any other source. */
+  private static TrustDomain[] federatedTrustDomains(TrustDomain own, BundleSource bundleSource) {
+    if (!(bundleSource instanceof FederatedBundleSource)) {
+      return new TrustDomain[0];
+    }
+    FederatedBundleSource federation = (FederatedBundleSource) bundleSource;
+    if (!federation.ownTrustDomain().equals(own)) {
+      throw new IllegalStateException("the federated bundle source is for trust domain "
+          + federation.ownTrustDomain() + ", not the filter's " + own);
+    }
+    return federation.federatedTrustDomains().toArray(new TrustDomain[0]);
   }
 
   /**

@@ -7,6 +7,8 @@ import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.policy.PolicyRule;
+import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
 import java.util.List;
@@ -55,6 +57,24 @@ final class InboundAudit {
     this.clock = clock;
     this.graph = graph;
     this.callee = graph.callee().toString();
+  }
+
+  /**
+   * The callee of a filter's events and graph: its audience when that is a SPIFFE ID in its trust domain, else the
+   * trust domain's ID.
+   */
+  static SpiffeId callee(TrustDomain trustDomain, String audience) {
+    if (audience.startsWith("spiffe://")) {
+      try {
+        SpiffeId id = SpiffeId.parse(audience);
+        if (id.isMemberOf(trustDomain)) {
+          return id;
+        }
+      } catch (IllegalArgumentException notAnId) {
+        // fall through: not a SPIFFE ID
+      }
+    }
+    return trustDomain.spiffeId();
   }
 
   /** The graph the policy decisions on verified callers go to. */

@@ -4,18 +4,15 @@ import dev.lanyard.audit.AsyncAuditSink;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.internal.RequestPaths;
-import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.inventory.Inventory;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyFile;
-import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
 import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.trust.RevocationList;
-import dev.lanyard.x509.X509SvidVerifier;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -433,14 +430,8 @@ public final class LanyardFilter implements Filter {
       if (trustDomain == null || audience == null || bundleSource == null || policy == null) {
         throw new IllegalStateException("trust domain, audience, bundle source and policy are required");
       }
-      TrustDomain[] federated = federatedTrustDomains(trustDomain, bundleSource);
-      JwtSvidVerifier.Builder jwt = JwtSvidVerifier.newBuilder().bundleSource(bundleSource).audience(audience)
-          .trustDomains(trustDomain, federated).maxTokenLifetime(maxTokenLifetime).clockSkew(clockSkew).clock(clock);
-      if (revocations != null) {
-        jwt.revocations(revocations);
-      }
-      X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource)
-          .trustDomains(trustDomain, federated).clock(clock).build();
+      Authenticator authenticator = Authenticator.of(trustDomain, audience, bundleSource, maxTokenLifetime, clockSkew,
+          clock, revocations, oidcVerifier);
       if (allowUnnormalizedPaths) {
         LOG.warn("Lanyard accepts request paths that are not in normal form ({}=true): policy decides on the "
             + "container's normalised path, which frameworks routing on the raw request URI may not serve",
@@ -465,38 +456,10 @@ public final class LanyardFilter implements Filter {
           }
         };
       }
-      TrustGraph graph = TrustGraph.newBuilder(callee(trustDomain, audience)).maxEdges(trustGraphMaxEdges).clock(clock)
-          .build();
-      return new FilterEngine(new Authorization(policy, inventory), new Authenticator(jwt.build(), x509, oidcVerifier),
-          new EntryPoint(trustDomain.name()), new InboundAudit(sink, clock, graph), allowUnnormalizedPaths, closeable);
-    }
-
-    /** The audience when it is a SPIFFE ID in the filter's trust domain, else the trust domain's ID. */
-    static SpiffeId callee(TrustDomain trustDomain, String audience) {
-      if (audience.startsWith("spiffe://")) {
-        try {
-          SpiffeId id = SpiffeId.parse(audience);
-          if (id.isMemberOf(trustDomain)) {
-            return id;
-          }
-        } catch (IllegalArgumentException notAnId) {
-          // fall through: not a SPIFFE ID
-        }
-      }
-      return trustDomain.spiffeId();
-    }
-
-    /** The trust domains a federated bundle source adds to the own one; none for any other source. */
-    private static TrustDomain[] federatedTrustDomains(TrustDomain own, BundleSource bundleSource) {
-      if (!(bundleSource instanceof FederatedBundleSource)) {
-        return new TrustDomain[0];
-      }
-      FederatedBundleSource federation = (FederatedBundleSource) bundleSource;
-      if (!federation.ownTrustDomain().equals(own)) {
-        throw new IllegalStateException("the federated bundle source is for trust domain "
-            + federation.ownTrustDomain() + ", not the filter's " + own);
-      }
-      return federation.federatedTrustDomains().toArray(new TrustDomain[0]);
+      TrustGraph graph = TrustGraph.newBuilder(InboundAudit.callee(trustDomain, audience)).maxEdges(trustGraphMaxEdges)
+          .clock(clock).build();
+      return new FilterEngine(new Authorization(policy, inventory), authenticator, new EntryPoint(trustDomain.name()),
+          new InboundAudit(sink, clock, graph), allowUnnormalizedPaths, closeable);
     }
   }
 }

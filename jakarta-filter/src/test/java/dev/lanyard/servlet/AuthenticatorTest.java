@@ -10,8 +10,11 @@ import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
+import dev.lanyard.trust.FederatedBundleSource;
 import dev.lanyard.x509.X509SvidVerifier;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -112,5 +115,35 @@ class AuthenticatorTest {
         .toArray(new X509Certificate[0]);
 
     assertThat(Authenticator.claimedByCertificate(chain)).isEqualTo("spiffe://evil.example/mallory");
+  }
+
+  @Test
+  void ofWhenBundleSourceFederatesThenCallersOfTheFederatedTrustDomainAuthenticate() throws Exception {
+    TrustDomain partnerDomain = TrustDomain.of("partner.example");
+    EmbeddedAuthority partner = EmbeddedAuthority.newBuilder(partnerDomain).build();
+    FederatedBundleSource federation = FederatedBundleSource.newBuilder(TD, authority.bundleSource())
+        .federate(partnerDomain, partner.bundleSource()).build();
+    Authenticator federated = Authenticator.of(TD, AUDIENCE, federation, Duration.ofHours(1), Duration.ofSeconds(30),
+        Clock.systemUTC(), null, null);
+    SpiffeId partnerCaller = SpiffeId.parse("spiffe://partner.example/checkout");
+
+    assertThat(federated.authenticate(partner.mintJwtSvid(partnerCaller, AUDIENCE).token(), null).caller.id())
+        .isEqualTo(partnerCaller);
+    assertThatThrownBy(() -> Authenticator.of(TD, AUDIENCE, authority.bundleSource(), Duration.ofHours(1),
+        Duration.ofSeconds(30), Clock.systemUTC(), null, null)
+        .authenticate(partner.mintJwtSvid(partnerCaller, AUDIENCE).token(), null))
+        .as("without federation, another trust domain's caller is refused")
+        .isInstanceOf(JwtSvidRejectedException.class);
+  }
+
+  @Test
+  void ofWhenFederatedSourceIsForAnotherTrustDomainThenRefusedNamingBoth() {
+    FederatedBundleSource other = FederatedBundleSource.newBuilder(TrustDomain.of("other.example"),
+        authority.bundleSource()).build();
+
+    assertThatThrownBy(() -> Authenticator.of(TD, AUDIENCE, other, Duration.ofHours(1), Duration.ofSeconds(30),
+        Clock.systemUTC(), null, null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("the federated bundle source is for trust domain other.example, not the filter's example.org");
   }
 }

@@ -12,6 +12,7 @@ import dev.lanyard.graph.TrustGraph;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.policy.PolicyMatch;
 import dev.lanyard.spiffe.SpiffeId;
+import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,6 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Tests {@link InboundAudit}: each decision's event, with every field that applies to it, and each policy decision on a
@@ -221,5 +224,16 @@ class InboundAuditTest {
 
     assertThatCode(() -> new InboundAudit(failing, Clock.systemUTC(), graph)
         .unauthenticated(exchange("GET", "/x", null))).doesNotThrowAnyException();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "spiffe://example.org/payments, spiffe://example.org/payments",
+      "spiffe://partner.example/payments, spiffe://example.org",
+      "https://payments.example.org, spiffe://example.org",
+      "spiffe://example.org/a/../b, spiffe://example.org",
+      "payments, spiffe://example.org"})
+  void calleeWhenAudienceIsASpiffeIdOfTheTrustDomainThenItElseTheTrustDomainsId(String audience, String callee) {
+    assertThat(InboundAudit.callee(TrustDomain.of("example.org"), audience)).hasToString(callee);
   }
 }
