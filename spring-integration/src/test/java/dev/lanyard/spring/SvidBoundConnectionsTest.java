@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.lanyard.credentials.RotatingX509SvidSource;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -20,6 +24,8 @@ import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.client.ClientHttpRequest;
 import org.springframework.http.client.ClientHttpRequestFactory;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -112,6 +118,49 @@ class SvidBoundConnectionsTest {
         HttpClientSettings.ofSslBundle(orders.getBean(SslBundles.class).getBundle("lanyard")));
     assertThat(lanyard).isInstanceOf(SvidBoundConnections.Factory.class);
     assertThat(new SvidBoundConnections().customize(builder)).isSameAs(builder);
+  }
+
+  @Test
+  void clientWhenSvidRotatedTwiceThenTheClientBeforeThePreviousIsClosedAndThePreviousKept() {
+    List<ClosingFactory> built = new CopyOnWriteArrayList<>();
+    ClientHttpRequestFactoryBuilder<ClosingFactory> recording = settings -> {
+      ClosingFactory factory = new ClosingFactory();
+      built.add(factory);
+      return factory;
+    };
+    SvidBoundConnections.Factory factory = (SvidBoundConnections.Factory) new SvidBoundConnections()
+        .customize(recording).build(HttpClientSettings.ofSslBundle(orders.getBean(SslBundles.class)
+            .getBundle("lanyard")));
+
+    factory.client();
+    factory.client();
+    assertThat(built).as("one client while the SVID stays").hasSize(1);
+    assertThat(ordersSvids().renewNow()).isTrue();
+    factory.client();
+    assertThat(ordersSvids().renewNow()).isTrue();
+    factory.client();
+
+    assertThat(built).hasSize(3);
+    assertThat(built.get(0).closed).as("the client before the previous one").isTrue();
+    assertThat(built.get(1).closed).as("the previous client, for requests still in flight").isFalse();
+    assertThat(built.get(2).closed).isFalse();
+    factory.destroy();
+    assertThat(built).allMatch(f -> f.closed);
+  }
+
+  /** A request factory that records whether it was closed. */
+  static final class ClosingFactory implements ClientHttpRequestFactory, DisposableBean {
+    volatile boolean closed;
+
+    @Override
+    public ClientHttpRequest createRequest(URI uri, HttpMethod httpMethod) {
+      throw new UnsupportedOperationException("not used");
+    }
+
+    @Override
+    public void destroy() {
+      closed = true;
+    }
   }
 
   private static RotatingX509SvidSource ordersSvids() {
