@@ -27,6 +27,8 @@ import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEn
 import org.springframework.boot.health.application.SslHealthIndicator;
 import org.springframework.boot.health.autoconfigure.application.SslHealthIndicatorProperties;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
+import org.springframework.boot.http.client.autoconfigure.ClientHttpRequestFactoryBuilderCustomizer;
 import org.springframework.boot.info.SslInfo;
 import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.ssl.SslBundles;
@@ -36,6 +38,8 @@ import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.http.client.ClientHttpRequestInterceptor;
@@ -67,7 +71,8 @@ import org.springframework.web.client.RestTemplate;
  *   <li>Outbound: a {@code RestClient} customizer and a {@code RestTemplate} customizer attaching tokens for
  *       {@code lanyard.client.targets}.</li>
  *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
- *       SVID rotates.</li>
+ *       SVID rotates and when the roots change; HTTP clients Spring Boot builds with it open new connections after
+ *       the SVID rotated.</li>
  *   <li>Audit ({@code lanyard.audit.*}): every decision to the logger {@code lanyard.audit}, to every
  *       {@link AuditSink} bean and to a ring of the last events, off the request thread.</li>
  *   <li>Operations: the {@code lanyard} actuator endpoint (state, recent audit events, trust graph) and health
@@ -368,6 +373,21 @@ public final class LanyardAutoConfiguration {
     SslHealthIndicator sslHealthIndicator(SslBundles bundles, SslHealthIndicatorProperties properties) {
       return new SslHealthIndicator(new SslInfo(new SslBundlesWithoutLanyard(bundles)),
           properties.getCertificateValidityWarningThreshold());
+    }
+  }
+
+  /**
+   * Outbound connections of clients that Spring Boot builds with the {@code lanyard} SSL bundle do not outlive the
+   * X.509-SVID they were opened with (see {@link SvidBoundConnections}). Last, after the application's customizers.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ClientHttpRequestFactoryBuilderCustomizer.class)
+  static class SvidBoundConnectionsConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "lanyardSvidBoundConnections")
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    ClientHttpRequestFactoryBuilderCustomizer<ClientHttpRequestFactoryBuilder<?>> lanyardSvidBoundConnections() {
+      return new SvidBoundConnections();
     }
   }
 
