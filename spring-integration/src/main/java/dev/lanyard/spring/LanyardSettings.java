@@ -89,7 +89,7 @@ final class LanyardSettings {
   private final @Nullable OidcTokenVerifier oidcVerifier;
   private final dev.lanyard.inventory.@Nullable Inventory inventory;
 
-  private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
+  private LanyardSettings(LanyardProperties p, ResourceLoader resources, ClientTargets.ServiceGroupUrls groups) {
     this.spiffeId = spiffeId(p);
     TrustDomain trustDomain = trustDomain(p, spiffeId);
     InboundSettings.Builder inbound = inbound(p, trustDomain, spiffeId);
@@ -104,7 +104,7 @@ final class LanyardSettings {
     this.oidcVerifier = oidcVerifier(p.getOidc(), this.inbound);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
     this.inventory = LanyardSources.inventory(p.getInventory(), resources);
-    this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
+    this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain, groups);
     this.serverAuthorization = p.getClient().getServerAuthorization() == null
         ? LanyardProperties.ServerAuthorization.TARGET : p.getClient().getServerAuthorization();
     this.serverAuthorizer = ClientTargets.serverAuthorizer(targets, trustDomain, serverAuthorization);
@@ -116,7 +116,18 @@ final class LanyardSettings {
    * @throws InvalidConfigurationPropertyValueException naming the first bad property and why
    */
   static LanyardSettings of(LanyardProperties properties, ResourceLoader resources) {
-    return new LanyardSettings(properties, resources);
+    return new LanyardSettings(properties, resources, ClientTargets.ServiceGroupUrls.NONE);
+  }
+
+  /**
+   * Checks every property; a client target without a URL takes the base URL of an HTTP service group from
+   * {@code groups}.
+   *
+   * @throws InvalidConfigurationPropertyValueException naming the first bad property and why
+   */
+  static LanyardSettings of(LanyardProperties properties, ResourceLoader resources,
+      ClientTargets.ServiceGroupUrls groups) {
+    return new LanyardSettings(properties, resources, groups);
   }
 
   /** The inbound settings shared with the servlet filter. */
