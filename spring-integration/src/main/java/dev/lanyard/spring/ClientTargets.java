@@ -31,10 +31,45 @@ import org.springframework.core.env.Environment;
  * {@link ServerAuthorizer} that {@code lanyard.client.server-authorization} asks for. Every problem is an
  * {@code InvalidConfigurationPropertyValueException} naming the property.
  *
- * <p>Thread-safe: stateless.
+ * <p>Thread-safe: immutable.
  */
 final class ClientTargets {
-  private ClientTargets() {}
+  private final List<ClientTarget> targets;
+  private final LanyardProperties.ServerAuthorization serverAuthorization;
+  private final ServerAuthorizer serverAuthorizer;
+
+  private ClientTargets(LanyardProperties.Client p, TrustDomain trustDomain, ServiceGroupUrls groups) {
+    this.targets = targets(p.getTargets(), trustDomain, groups);
+    this.serverAuthorization = p.getServerAuthorization() == null
+        ? LanyardProperties.ServerAuthorization.TARGET : p.getServerAuthorization();
+    this.serverAuthorizer = serverAuthorizer(targets, trustDomain, serverAuthorization);
+  }
+
+  /**
+   * Checks {@code lanyard.client.*}; a target without a URL takes the base URL of an HTTP service group from
+   * {@code groups}.
+   */
+  static ClientTargets of(LanyardProperties.Client properties, TrustDomain trustDomain, ServiceGroupUrls groups) {
+    return new ClientTargets(properties, trustDomain, groups);
+  }
+
+  /** The targets, in the order of the properties. */
+  List<ClientTarget> targets() {
+    return targets;
+  }
+
+  /** {@code lanyard.client.server-authorization}. */
+  LanyardProperties.ServerAuthorization serverAuthorization() {
+    return serverAuthorization;
+  }
+
+  /**
+   * Which servers clients using the SSL bundle {@code lanyard} accept; see
+   * {@link #serverAuthorizer(List, TrustDomain, LanyardProperties.ServerAuthorization)}.
+   */
+  ServerAuthorizer serverAuthorizer() {
+    return serverAuthorizer;
+  }
 
   /** The property holding the base URLs of Spring's HTTP service groups, by group. */
   static final String SERVICE_CLIENT = "spring.http.serviceclient";

@@ -201,6 +201,9 @@ class LanyardAutoConfigurationTest {
       UserAuditConfiguration.events.set(0);
       context.getBean(LanyardInbound.class).audit().record(dev.lanyard.audit.AuditEvent
           .newBuilder(java.time.Instant.now(), dev.lanyard.audit.AuditEvent.Decision.DENIED).build());
+      // The user's sinks run behind the asynchronous sink (lanyard.audit.async=true by default): await delivery.
+      dev.lanyard.testing.Await.until("the user's sink received the event",
+          () -> UserAuditConfiguration.events.get() == 1, java.time.Duration.ofSeconds(10));
       assertThat(UserAuditConfiguration.events.get()).isEqualTo(1);
       assertThat(context.getBean(AuditCounters.class).rejected()).containsEntry("DENIED", 1L);
     });
