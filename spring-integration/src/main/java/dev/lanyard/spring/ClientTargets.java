@@ -101,12 +101,6 @@ final class ClientTargets {
     return SERVICE_CLIENT + "." + group + ".base-url";
   }
 
-  /** The targets, in the order of the properties, none taking its URL from an HTTP service group. */
-  static List<ClientTarget> targets(@Nullable Map<String, LanyardProperties.Target> targets,
-      TrustDomain trustDomain) {
-    return targets(targets, trustDomain, ServiceGroupUrls.NONE);
-  }
-
   /**
    * The targets, in the order of the properties. A target without {@code url} takes the base URL of the HTTP service
    * group {@code service-group}, by default the group of its own name.

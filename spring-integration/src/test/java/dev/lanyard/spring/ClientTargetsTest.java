@@ -123,7 +123,7 @@ class ClientTargetsTest {
   void targetsWhenNoGroupsThenUrlRequiredAsBefore() {
     Map<String, LanyardProperties.Target> targets = Map.of("payments", target(null, null));
 
-    assertThatThrownBy(() -> ClientTargets.targets(targets, TD))
+    assertThatThrownBy(() -> ClientTargets.targets(targets, TD, ClientTargets.ServiceGroupUrls.NONE))
         .isInstanceOfSatisfying(InvalidConfigurationPropertyValueException.class,
             e -> assertThat(e.getName()).isEqualTo("lanyard.client.targets.payments.url"));
   }
