@@ -23,34 +23,38 @@ final class ClientTarget {
   private final String host;
   private final int port;
   private final String path;
+  private final String urlProperty;
   private final String audience;
   private final List<String> scopes;
   private final @Nullable SpiffeId serverId;
 
-  private ClientTarget(String name, String scheme, String host, int port, String path, String audience,
-      List<String> scopes, @Nullable SpiffeId serverId) {
+  private ClientTarget(String name, String scheme, String host, int port, String path, String urlProperty,
+      String audience, List<String> scopes, @Nullable SpiffeId serverId) {
     this.name = name;
     this.scheme = scheme;
     this.host = host;
     this.port = port;
     this.path = path;
+    this.urlProperty = urlProperty;
     this.audience = audience;
     this.scopes = scopes;
     this.serverId = serverId;
   }
 
   /**
-   * A target from its checked base URL (http or https, with a host), and the SPIFFE ID its server must present over
-   * TLS ({@code null} when none is known: then no server at its address is accepted).
+   * A target from its checked base URL (http or https, with a host) and the property that URL is written in, and the
+   * SPIFFE ID its server must present over TLS ({@code null} when none is known: then no server at its address is
+   * accepted).
    */
-  static ClientTarget of(String name, URI url, String audience, List<String> scopes, @Nullable SpiffeId serverId) {
+  static ClientTarget of(String name, URI url, String urlProperty, String audience, List<String> scopes,
+      @Nullable SpiffeId serverId) {
     String scheme = url.getScheme().toLowerCase(Locale.ROOT);
     String path = url.getRawPath() == null ? "" : url.getRawPath();
     while (path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
     return new ClientTarget(name, scheme, url.getHost().toLowerCase(Locale.ROOT), port(scheme, url.getPort()), path,
-        audience, List.copyOf(scopes), serverId);
+        urlProperty, audience, List.copyOf(scopes), serverId);
   }
 
   String name() {
@@ -59,6 +63,14 @@ final class ClientTarget {
 
   String audience() {
     return audience;
+  }
+
+  /**
+   * The property the target's URL is written in: {@code lanyard.client.targets.<name>.url}, or the base URL of the
+   * HTTP service group it takes, {@code spring.http.serviceclient.<group>.base-url}.
+   */
+  String urlProperty() {
+    return urlProperty;
   }
 
   List<String> scopes() {

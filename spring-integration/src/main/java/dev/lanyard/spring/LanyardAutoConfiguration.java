@@ -68,8 +68,9 @@ import org.springframework.web.client.RestTemplate;
  *       {@link LanyardSecurityConfigurer}) and a {@code RequestRejectedHandler} answering the firewall's path refusals
  *       as Lanyard does; without it, {@code LanyardFilter} registered for every request. Either way a raw path not in
  *       normal form gets 400 before any rule, unless {@code lanyard.allow-unnormalized-paths=true}.</li>
- *   <li>Outbound: a {@code RestClient} customizer and a {@code RestTemplate} customizer attaching tokens for
- *       {@code lanyard.client.targets}.</li>
+ *   <li>Outbound: a {@code RestClient} customizer (which Spring Boot also applies to the clients of HTTP service
+ *       groups) and a {@code RestTemplate} customizer attaching tokens for {@code lanyard.client.targets}; a target
+ *       without {@code url} takes its group's {@code spring.http.serviceclient.<group>.base-url}.</li>
  *   <li>mTLS: the SSL bundle {@code lanyard} (the service's X.509-SVID and its trust domain's roots), updated when the
  *       SVID rotates and when the roots change; HTTP clients Spring Boot builds with it open new connections after
  *       the SVID rotated.</li>
@@ -100,8 +101,9 @@ public final class LanyardAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  LanyardSettings lanyardSettings(LanyardProperties properties, ResourceLoader resourceLoader) {
-    return LanyardSettings.of(properties, resourceLoader);
+  LanyardSettings lanyardSettings(LanyardProperties properties, ResourceLoader resourceLoader,
+      Environment environment) {
+    return LanyardSettings.of(properties, resourceLoader, ClientTargets.serviceGroupUrls(environment));
   }
 
   @Bean

@@ -93,8 +93,8 @@ final class LanyardClientInterceptor implements ClientHttpRequestInterceptor {
       String resemblance = resemblance(target, scheme, host, port);
       if (resemblance != null) {
         LOG.warn("a request to {} got no token: it is not target '{}' ({}), but {}. If it is the same server, write "
-            + "{}.{}.url with the host name and scheme the client uses (logged once per origin)", origin,
-            target.name(), target.url(), resemblance, LanyardSettings.TARGETS, target.name());
+            + "{} with the host name and scheme the client uses (logged once per origin)", origin,
+            target.name(), target.url(), resemblance, target.urlProperty());
         return;
       }
     }

@@ -571,8 +571,8 @@ public class LanyardProperties {
   public static class Client {
     /**
      * The services this one calls, by name. A request of a {@code RestClient} or {@code RestTemplate} built by Spring
-     * Boot gets a token only when its URL matches a target's URL (same scheme, host and port, and a path under the
-     * target's path).
+     * Boot (HTTP service clients included) gets a token only when its URL matches a target's URL (same scheme, host and
+     * port, and a path under the target's path).
      */
     private Map<String, Target> targets = new LinkedHashMap<>();
 
@@ -603,8 +603,19 @@ public class LanyardProperties {
 
   /** A service this one calls. */
   public static class Target {
-    /** The base URL of the target, e.g. {@code https://payments.internal:8443/api}. Required. */
+    /**
+     * The base URL of the target, e.g. {@code https://payments.internal:8443/api}. Required, unless the target takes
+     * the base URL of a Spring HTTP service group ({@code spring.http.serviceclient.<group>.base-url}): the group of
+     * the target's name, or the one {@code service-group} names.
+     */
     private @Nullable String url;
+
+    /**
+     * The HTTP service group ({@code @ImportHttpServices(group = ...)}) whose base URL,
+     * {@code spring.http.serviceclient.<group>.base-url}, is the target's URL, so that it is written once. Defaults to
+     * the target's name when {@code url} is not set; not together with {@code url}.
+     */
+    private @Nullable String serviceGroup;
 
     /** The audience of tokens for the target, usually its SPIFFE ID. Required. */
     private @Nullable String audience;
@@ -626,6 +637,14 @@ public class LanyardProperties {
 
     public void setUrl(@Nullable String url) {
       this.url = url;
+    }
+
+    public @Nullable String getServiceGroup() {
+      return serviceGroup;
+    }
+
+    public void setServiceGroup(@Nullable String serviceGroup) {
+      this.serviceGroup = serviceGroup;
     }
 
     public @Nullable String getAudience() {

@@ -1,6 +1,5 @@
 package dev.lanyard.spring;
 
-import dev.lanyard.internal.DnsNames;
 import dev.lanyard.oidc.OidcTokenVerifier;
 import dev.lanyard.policy.Policy;
 import dev.lanyard.servlet.InboundSettings;
@@ -9,32 +8,25 @@ import dev.lanyard.servlet.InboundSettings.Setting;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.tls.ServerAuthorizer;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.core.io.ResourceLoader;
 
 /**
- * {@link LanyardProperties} checked and mapped onto Lanyard's values: the one place where properties are named. The
- * inbound half becomes the {@link InboundSettings} that the servlet filter shares (defaults and bounds defined there);
- * the outbound half goes through {@link ClientTargets}; the policy is read by {@link LanyardSources}, which also builds
- * the authority, identity and bundle source these settings name. Every problem is an
- * {@link InvalidConfigurationPropertyValueException} naming the property and saying why, so that the application does
- * not start.
+ * {@link LanyardProperties} checked and mapped onto Lanyard's values: the one place where properties are named, and
+ * the sum of one-job parts: {@link IdentitySettings} (who this service is, where its credentials come from),
+ * {@link TrustSettings} (the {@link InboundSettings} that the servlet filter shares, with its defaults and bounds
+ * defined there; federation; OIDC issuers), {@link ClientTargets} (the outbound half) and the policy, read by
+ * {@link LanyardSources}, which also builds the authority, identity and bundle source these settings name. Every
+ * problem is an {@link InvalidConfigurationPropertyValueException} naming the property and saying why, so that the
+ * application does not start.
  *
  * <p>Thread-safe: immutable.
  */
@@ -73,41 +65,18 @@ final class LanyardSettings {
   static final String CLASSPATH_PREFIX = "classpath:";
   private static final String FILE_PREFIX = "file:";
 
-  private final SpiffeId spiffeId;
-  private final InboundSettings inbound;
-  private final LanyardProperties.Source source;
-  private final @Nullable Path authorityDir;
-  private final List<String> dnsNames;
-  private final @Nullable String workloadApiSocket;
-  private final Duration workloadApiTimeout;
-  private final LanyardProperties.Files files;
+  private final IdentitySettings identity;
+  private final TrustSettings trust;
   private final PolicySource policy;
-  private final List<ClientTarget> targets;
-  private final LanyardProperties.ServerAuthorization serverAuthorization;
-  private final ServerAuthorizer serverAuthorizer;
-  private final Map<TrustDomain, String> federation;
-  private final @Nullable OidcTokenVerifier oidcVerifier;
   private final dev.lanyard.inventory.@Nullable Inventory inventory;
+  private final ClientTargets client;
 
-  private LanyardSettings(LanyardProperties p, ResourceLoader resources) {
-    this.spiffeId = spiffeId(p);
-    TrustDomain trustDomain = trustDomain(p, spiffeId);
-    InboundSettings.Builder inbound = inbound(p, trustDomain, spiffeId);
-    this.source = p.getIdentity().getSource() == null ? LanyardProperties.Source.EMBEDDED : p.getIdentity().getSource();
-    this.authorityDir = authorityDir(p.getAuthority().getDir());
-    this.dnsNames = dnsNames(p.getX509().getDnsNames(), source);
-    this.workloadApiSocket = workloadApiSocket(p.getWorkloadApi().getSocket());
-    this.workloadApiTimeout = workloadApiTimeout(p.getWorkloadApi().getTimeout());
-    this.files = p.getFiles();
-    this.inbound = withBundle(inbound, p.getBundle(), resources);
-    this.federation = federation(p, trustDomain, resources);
-    this.oidcVerifier = oidcVerifier(p.getOidc(), this.inbound);
+  private LanyardSettings(LanyardProperties p, ResourceLoader resources, ClientTargets.ServiceGroupUrls groups) {
+    this.identity = IdentitySettings.of(p);
+    this.trust = TrustSettings.of(p, identity, resources);
     this.policy = LanyardSources.policy(p.getPolicy(), resources);
     this.inventory = LanyardSources.inventory(p.getInventory(), resources);
-    this.targets = ClientTargets.targets(p.getClient().getTargets(), trustDomain);
-    this.serverAuthorization = p.getClient().getServerAuthorization() == null
-        ? LanyardProperties.ServerAuthorization.TARGET : p.getClient().getServerAuthorization();
-    this.serverAuthorizer = ClientTargets.serverAuthorizer(targets, trustDomain, serverAuthorization);
+    this.client = ClientTargets.of(p.getClient(), identity.trustDomain(), groups);
   }
 
   /**
@@ -116,62 +85,88 @@ final class LanyardSettings {
    * @throws InvalidConfigurationPropertyValueException naming the first bad property and why
    */
   static LanyardSettings of(LanyardProperties properties, ResourceLoader resources) {
-    return new LanyardSettings(properties, resources);
+    return new LanyardSettings(properties, resources, ClientTargets.ServiceGroupUrls.NONE);
+  }
+
+  /**
+   * Checks every property; a client target without a URL takes the base URL of an HTTP service group from
+   * {@code groups}.
+   *
+   * @throws InvalidConfigurationPropertyValueException naming the first bad property and why
+   */
+  static LanyardSettings of(LanyardProperties properties, ResourceLoader resources,
+      ClientTargets.ServiceGroupUrls groups) {
+    return new LanyardSettings(properties, resources, groups);
+  }
+
+  /** Who this service is and where its credentials come from. */
+  IdentitySettings identity() {
+    return identity;
+  }
+
+  /** Whose credentials this service accepts. */
+  TrustSettings trust() {
+    return trust;
+  }
+
+  /** The outbound half: targets and which servers the SSL bundle accepts. */
+  ClientTargets client() {
+    return client;
   }
 
   /** The inbound settings shared with the servlet filter. */
   InboundSettings inbound() {
-    return inbound;
+    return trust.inbound();
   }
 
   TrustDomain trustDomain() {
-    return inbound.trustDomain();
+    return identity.trustDomain();
   }
 
   SpiffeId spiffeId() {
-    return spiffeId;
+    return identity.spiffeId();
   }
 
   String audience() {
-    return inbound.audience();
+    return inbound().audience();
   }
 
   Duration maxTokenLifetime() {
-    return inbound.maxTokenLifetime();
+    return inbound().maxTokenLifetime();
   }
 
   Duration clockSkew() {
-    return inbound.clockSkew();
+    return inbound().clockSkew();
   }
 
   /** True when {@code lanyard.allow-unnormalized-paths} relaxes the normal-form check of inbound paths. */
   boolean allowUnnormalizedPaths() {
-    return inbound.allowUnnormalizedPaths();
+    return inbound().allowUnnormalizedPaths();
   }
 
   /** {@code lanyard.authority.dir}, when set. */
   Optional<Path> authorityDir() {
-    return Optional.ofNullable(authorityDir);
+    return identity.authorityDir();
   }
 
   /** {@code lanyard.x509.dns-names}: DNS SANs of the service's own X.509-SVID, checked; empty when not set. */
   List<String> dnsNames() {
-    return dnsNames;
+    return identity.dnsNames();
   }
 
   /** {@code lanyard.workload-api.socket}, when set (else the Workload API's own default, SPIFFE_ENDPOINT_SOCKET). */
   Optional<String> workloadApiSocket() {
-    return Optional.ofNullable(workloadApiSocket);
+    return identity.workloadApiSocket();
   }
 
   /** {@code lanyard.files.*}, read by {@link FilesLanyardIdentity} when {@code lanyard.identity.source=files}. */
   LanyardProperties.Files files() {
-    return files;
+    return identity.files();
   }
 
   /** {@code lanyard.workload-api.timeout}. */
   Duration workloadApiTimeout() {
-    return workloadApiTimeout;
+    return identity.workloadApiTimeout();
   }
 
   PolicySource policy() {
@@ -179,22 +174,22 @@ final class LanyardSettings {
   }
 
   List<ClientTarget> targets() {
-    return targets;
+    return client.targets();
   }
 
   /** {@code lanyard.client.server-authorization}. */
   LanyardProperties.ServerAuthorization serverAuthorization() {
-    return serverAuthorization;
+    return client.serverAuthorization();
   }
 
   /** Which servers clients using the SSL bundle {@code lanyard} accept; see {@link ClientTargets#serverAuthorizer}. */
   ServerAuthorizer serverAuthorizer() {
-    return serverAuthorizer;
+    return client.serverAuthorizer();
   }
 
   /** The identity source as written in properties, e.g. {@code workload-api}. */
   String sourceName() {
-    return source.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return identity.sourceName();
   }
 
   /**
@@ -202,17 +197,12 @@ final class LanyardSettings {
    * {@code workload-api} never reaches (its own configuration builds its identity).
    */
   void requireEmbeddedSource() {
-    if (source != LanyardProperties.Source.EMBEDDED) {
-      throw invalid(IDENTITY_SOURCE, sourceName(), "'" + sourceName() + "' is not available yet: use 'embedded', "
-          + "or declare a LanyardIdentity bean that provides this service's credentials");
-    }
+    identity.requireEmbeddedSource();
   }
 
   /** Fails when an identity bean of the application names another workload than {@code lanyard.spiffe-id}. */
   void checkIdentity(LanyardIdentity identity) {
-    if (!identity.spiffeId().equals(spiffeId)) {
-      throw invalid(SPIFFE_ID, spiffeId, "the LanyardIdentity bean is " + identity.spiffeId());
-    }
+    this.identity.checkIdentity(identity);
   }
 
   /**
@@ -220,7 +210,7 @@ final class LanyardSettings {
    * http(s) URL, {@code classpath:} resource or file), in property order.
    */
   Map<TrustDomain, String> federation() {
-    return federation;
+    return trust.federation();
   }
 
   /** The identity inventory of {@code lanyard.inventory.file}, when set. */
@@ -230,114 +220,12 @@ final class LanyardSettings {
 
   /** The Kubernetes service-account token verifier of {@code lanyard.oidc.*}, when issuers are set. */
   Optional<OidcTokenVerifier> oidcVerifier() {
-    return Optional.ofNullable(oidcVerifier);
-  }
-
-  /**
-   * {@code lanyard.oidc.*} checked and built (the filter's {@code oidc-*} init-params, as properties): null when no
-   * issuer is set; audience and trust domain default to the inbound ones, the lifetime has the inbound bounds.
-   */
-  private static @Nullable OidcTokenVerifier oidcVerifier(LanyardProperties.Oidc p, InboundSettings inbound) {
-    List<String> issuers = p.getIssuers() == null ? List.of() : p.getIssuers();
-    if (issuers.isEmpty()) {
-      if (!blank(p.getAudience()) || !blank(p.getTrustDomain()) || p.getMaxTokenLifetime() != null
-          || p.isAllowInsecureHttp()) {
-        throw invalid(OIDC_ISSUERS, null, "is required when other lanyard.oidc.* properties are set: the issuers "
-            + "whose Kubernetes service-account tokens are accepted");
-      }
-      return null;
-    }
-    OidcTokenVerifier.Builder builder = OidcTokenVerifier.newBuilder();
-    for (int i = 0; i < issuers.size(); i++) {
-      String issuer = issuers.get(i);
-      if (blank(issuer)) {
-        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer,
-            "needs an issuer URL, e.g. https://kubernetes.default.svc");
-      }
-      if (stripped(issuer).regionMatches(true, 0, "http://", 0, 7) && !p.isAllowInsecureHttp()) {
-        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer, "is cleartext http: issuers must be https ("
-            + OIDC_ALLOW_INSECURE_HTTP + "=true allows http, for tests only)");
-      }
-      try {
-        builder.issuer(stripped(issuer));
-      } catch (IllegalArgumentException e) {
-        throw invalid(OIDC_ISSUERS + "[" + i + "]", issuer, e.getMessage());
-      }
-    }
-    builder.audience(blank(p.getAudience()) ? inbound.audience() : stripped(p.getAudience()));
-    try {
-      builder.trustDomain(blank(p.getTrustDomain()) ? inbound.trustDomain()
-          : TrustDomain.of(stripped(p.getTrustDomain())));
-    } catch (IllegalArgumentException e) {
-      throw invalid(OIDC_TRUST_DOMAIN, p.getTrustDomain(), e.getMessage());
-    }
-    Duration maxLifetime = p.getMaxTokenLifetime();
-    if (maxLifetime != null) {
-      if (maxLifetime.isNegative() || maxLifetime.isZero()
-          || maxLifetime.compareTo(InboundSettings.MAX_MAX_TOKEN_LIFETIME) > 0) {
-        throw invalid(OIDC_MAX_TOKEN_LIFETIME, maxLifetime, "must be more than 0 and at most 24h");
-      }
-      builder.maxTokenLifetime(maxLifetime);
-    }
-    builder.clockSkew(inbound.clockSkew());
-    if (p.isAllowInsecureHttp()) {
-      builder.allowInsecureHttp();
-    }
-    return builder.build();
+    return trust.oidcVerifier();
   }
 
   /** The property of one federation entry, e.g. {@code lanyard.federation.partner.example}. */
   static String federationProperty(String trustDomain) {
     return FEDERATION + "." + trustDomain;
-  }
-
-  /** {@code lanyard.federation.*} checked: keys are trust domains other than the own, values usable locations. */
-  private static Map<TrustDomain, String> federation(LanyardProperties p, TrustDomain own,
-      ResourceLoader resources) {
-    Map<String, String> entries = p.getFederation() == null ? Map.of() : p.getFederation();
-    Map<TrustDomain, String> checked = new LinkedHashMap<>();
-    for (Map.Entry<String, String> entry : entries.entrySet()) {
-      String property = federationProperty(entry.getKey());
-      TrustDomain td;
-      try {
-        td = TrustDomain.of(entry.getKey());
-      } catch (IllegalArgumentException e) {
-        throw invalid(property, entry.getValue(), "the key is not a trust domain: " + e.getMessage());
-      }
-      if (td.equals(own)) {
-        throw invalid(property, entry.getValue(), "names this service's own trust domain, whose bundle is "
-            + BUNDLE);
-      }
-      if (blank(entry.getValue())) {
-        throw invalid(property, entry.getValue(), "needs a bundle location: a file, an https URL or 'identity'");
-      }
-      String value = stripped(entry.getValue());
-      if (LanyardSources.FEDERATION_FROM_IDENTITY.equalsIgnoreCase(value)) {
-        checked.put(td, value); // the identity source's bundles (a SPIRE agent's federated bundles)
-        continue;
-      }
-      if (isHttp(value)) {
-        if (value.regionMatches(true, 0, "http://", 0, 7) && !p.isAllowInsecureHttpBundle()) {
-          throw invalid(property, value, "is cleartext http: bundles must come over https ("
-              + ALLOW_INSECURE_HTTP_BUNDLE + "=true allows http, for tests only)");
-        }
-        try {
-          if (new URI(value).getHost() == null) {
-            throw invalid(property, value, "the URL has no host");
-          }
-        } catch (URISyntaxException e) {
-          throw invalid(property, value, "not a URL: " + e.getMessage());
-        }
-      } else if (value.startsWith(CLASSPATH_PREFIX)) {
-        if (!resources.getResource(value).exists()) {
-          throw invalid(property, value, "no such resource on the class path");
-        }
-      } else if (!Files.isRegularFile(filePath(property, value))) {
-        throw invalid(property, value, "no such file (give a SPIFFE bundle file or an http(s) URL)");
-      }
-      checked.put(td, value);
-    }
-    return Collections.unmodifiableMap(checked);
   }
 
   /** The property of an inbound setting. */
@@ -371,160 +259,6 @@ final class LanyardSettings {
     return invalid(property(e.setting()), value, problem);
   }
 
-  private static SpiffeId spiffeId(LanyardProperties p) {
-    String value = p.getSpiffeId();
-    if (blank(value)) {
-      throw invalid(SPIFFE_ID, null, "is required: this service's own SPIFFE ID, e.g. spiffe://example.org/payments");
-    }
-    SpiffeId id;
-    try {
-      id = SpiffeId.parse(stripped(value));
-    } catch (IllegalArgumentException e) {
-      throw invalid(SPIFFE_ID, value, e.getMessage());
-    }
-    if (id.isTrustDomainId()) {
-      throw invalid(SPIFFE_ID, value, "names a trust domain, not a workload: add a path, e.g. " + id + "/payments");
-    }
-    return id;
-  }
-
-  private static TrustDomain trustDomain(LanyardProperties p, SpiffeId id) {
-    String value = p.getTrustDomain();
-    if (blank(value)) {
-      return id.trustDomain();
-    }
-    TrustDomain td;
-    try {
-      td = TrustDomain.of(stripped(value));
-    } catch (IllegalArgumentException e) {
-      throw invalid(TRUST_DOMAIN, value, e.getMessage());
-    }
-    if (!id.isMemberOf(td)) {
-      throw invalid(SPIFFE_ID, id, "is not in trust domain '" + td + "' (" + TRUST_DOMAIN + ")");
-    }
-    return td;
-  }
-
-  /** The inbound settings but the bundle; an unset duration keeps its default. */
-  private static InboundSettings.Builder inbound(LanyardProperties p, TrustDomain trustDomain, SpiffeId spiffeId) {
-    InboundSettings.Builder builder = InboundSettings.newBuilder().trustDomain(trustDomain)
-        .audience(blank(p.getAudience()) ? spiffeId.toString() : stripped(p.getAudience()));
-    try {
-      if (p.getMaxTokenLifetime() != null) {
-        builder.maxTokenLifetime(p.getMaxTokenLifetime());
-      }
-    } catch (InvalidSettingException e) {
-      throw invalid(e, p.getMaxTokenLifetime());
-    }
-    try {
-      if (p.getClockSkew() != null) {
-        builder.clockSkew(p.getClockSkew());
-      }
-    } catch (InvalidSettingException e) {
-      throw invalid(e, p.getClockSkew());
-    }
-    Duration staleness = p.getBundleMaxStaleness();
-    try {
-      if (staleness != null) {
-        builder.bundleMaxStaleness(staleness);
-      }
-    } catch (InvalidSettingException e) {
-      throw invalid(e, staleness);
-    }
-    if (p.isAllowUnnormalizedPaths()) {
-      builder.allowUnnormalizedPaths();
-    }
-    if (p.isAllowInsecureHttpBundle()) {
-      builder.allowInsecureHttpBundle();
-    }
-    return builder;
-  }
-
-  /** The inbound settings with {@code lanyard.bundle}, checked: a URL with a host, a file, or a resource that exists. */
-  private static InboundSettings withBundle(InboundSettings.Builder builder, @Nullable String property,
-      ResourceLoader resources) {
-    if (blank(property)) {
-      return builder.build();
-    }
-    String value = stripped(property);
-    if (isHttp(value)) {
-      try {
-        if (new URI(value).getHost() == null) {
-          throw invalid(BUNDLE, value, "the URL has no host");
-        }
-      } catch (URISyntaxException e) {
-        throw invalid(BUNDLE, value, "not a URL: " + e.getMessage());
-      }
-    } else if (!value.startsWith(CLASSPATH_PREFIX)) {
-      Path path = filePath(BUNDLE, value);
-      if (!Files.isRegularFile(path)) {
-        throw invalid(BUNDLE, value, "no such file (give a SPIFFE bundle file or an http(s) URL)");
-      }
-    } else if (!resources.getResource(value).exists()) {
-      throw invalid(BUNDLE, value, "no such resource on the class path");
-    }
-    try {
-      return builder.bundle(value).build();
-    } catch (InvalidSettingException e) {
-      throw invalid(e, value);
-    }
-  }
-
-  /** A {@code unix:} address; the Workload API module checks the rest of its form. */
-  private static @Nullable String workloadApiSocket(@Nullable String value) {
-    if (blank(value)) {
-      return null;
-    }
-    String socket = stripped(value);
-    if (!socket.startsWith("unix:")) {
-      throw invalid(WORKLOAD_API_SOCKET, value, "must be a Unix domain socket address, unix:/path/to/agent.sock");
-    }
-    return socket;
-  }
-
-  private static Duration workloadApiTimeout(@Nullable Duration value) {
-    if (value == null) {
-      return Duration.ofSeconds(10);
-    }
-    if (value.isNegative() || value.isZero() || value.compareTo(Duration.ofMinutes(5)) > 0) {
-      throw invalid(WORKLOAD_API_TIMEOUT, value, "must be more than 0 and at most 5m");
-    }
-    return value;
-  }
-
-  /**
-   * {@code lanyard.x509.dns-names} checked with the grammar the embedded authority issues with (lower-cased, in
-   * order, duplicates dropped); only the embedded authority issues this service's SVID, so another source refuses them.
-   */
-  private static List<String> dnsNames(@Nullable List<String> values, LanyardProperties.Source source) {
-    if (values == null || values.isEmpty()) {
-      return List.of();
-    }
-    if (source != LanyardProperties.Source.EMBEDDED) {
-      throw invalid(X509_DNS_NAMES, values, "applies to the embedded authority only: with '"
-          + source.name().toLowerCase(Locale.ROOT).replace('_', '-') + "' the SVID's DNS names come from where it is "
-          + "issued (a SPIRE registration entry's -dns, or the certificate file)");
-    }
-    Set<String> names = new LinkedHashSet<>();
-    for (int i = 0; i < values.size(); i++) {
-      String value = values.get(i);
-      if (blank(value) || !DnsNames.isDnsName(stripped(value), true)) {
-        throw invalid(X509_DNS_NAMES + "[" + i + "]", value, "not a DNS name (letters, digits and '-' in labels "
-            + "separated by '.', no trailing dot, not an IP address; a wildcard only as '*.' before two labels or "
-            + "more)");
-      }
-      names.add(stripped(value).toLowerCase(Locale.ROOT));
-    }
-    return List.copyOf(names);
-  }
-
-  private static @Nullable Path authorityDir(@Nullable String value) {
-    if (blank(value)) {
-      return null;
-    }
-    return filePath(AUTHORITY_DIR, stripped(value));
-  }
-
   /** A file path, with an optional {@code file:} prefix. */
   static Path filePath(String property, String value) {
     String path = value.startsWith(FILE_PREFIX) ? value.substring(FILE_PREFIX.length()) : value;
@@ -533,11 +267,6 @@ final class LanyardSettings {
     } catch (InvalidPathException e) {
       throw invalid(property, value, "not a file path: " + e.getMessage());
     }
-  }
-
-  private static boolean isHttp(String value) {
-    String lower = value.toLowerCase(Locale.ROOT);
-    return lower.startsWith("https://") || lower.startsWith("http://");
   }
 
   static boolean blank(@Nullable String value) {

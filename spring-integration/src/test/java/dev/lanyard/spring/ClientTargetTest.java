@@ -9,9 +9,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class ClientTargetTest {
   private static final ClientTarget API = ClientTarget.of("payments", URI.create("https://Payments.Internal/api/"),
-      "spiffe://example.org/payments", List.of("payments:charge"), null);
+      "lanyard.client.targets.payments.url", "spiffe://example.org/payments", List.of("payments:charge"), null);
   private static final ClientTarget ROOT = ClientTarget.of("orders", URI.create("http://orders:8080"),
-      "spiffe://example.org/orders", List.of(), null);
+      "lanyard.client.targets.orders.url", "spiffe://example.org/orders", List.of(), null);
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
@@ -64,10 +64,10 @@ class ClientTargetTest {
       "https://payments.internal/apiadmin, none",
   })
   void interceptorWhenSeveralTargetsMatchThenMostSpecificWins(String url, String expected) {
-    ClientTarget general = ClientTarget.of("general", URI.create("https://payments.internal/api"), "a", List.of(),
-        null);
-    ClientTarget admin = ClientTarget.of("admin", URI.create("https://payments.internal/api/admin"), "b", List.of(),
-        null);
+    ClientTarget general = ClientTarget.of("general", URI.create("https://payments.internal/api"), "url", "a",
+        List.of(), null);
+    ClientTarget admin = ClientTarget.of("admin", URI.create("https://payments.internal/api/admin"), "url", "b",
+        List.of(), null);
     LanyardClientInterceptor interceptor = new LanyardClientInterceptor(List.of(admin, general), null);
     ClientTarget chosen = interceptor.targetFor(URI.create(url));
     assertThat(chosen == null ? "none" : chosen.name()).isEqualTo(expected);

@@ -404,6 +404,8 @@ class LanyardAutoConfigurationTest {
       "lanyard.bundle=https://                                   | lanyard.bundle      | https://",
       "lanyard.client.targets.billing.url=https://billing:8443   | lanyard.client.targets.billing.audience | is required",
       "lanyard.client.targets.billing.url=ftp://billing          | lanyard.client.targets.billing.url | http or https",
+      "lanyard.client.targets.billing.audience=spiffe://example.org/billing | lanyard.client.targets.billing.url | spring.http.serviceclient.billing.base-url",
+      "lanyard.client.targets.billing.service-group=pay          | lanyard.client.targets.billing.service-group | set spring.http.serviceclient.pay.base-url",
       "lanyard.client.targets.billing.url=https://billing/api/../admin | lanyard.client.targets.billing.url | not in normal form",
       "lanyard.client.targets.billing.url=https://billing/api;x=y | lanyard.client.targets.billing.url | not in normal form",
       "lanyard.allow-unnormalized-paths=maybe                    | lanyard.allow-unnormalized-paths | boolean",

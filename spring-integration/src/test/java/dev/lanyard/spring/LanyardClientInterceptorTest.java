@@ -67,7 +67,8 @@ class LanyardClientInterceptorTest {
     LanyardProperties.Target target = new LanyardProperties.Target();
     target.setUrl(targetUrl);
     target.setAudience("spiffe://example.org/payments");
-    List<ClientTarget> targets = ClientTargets.targets(Map.of("payments", target), TD);
+    List<ClientTarget> targets = ClientTargets.targets(Map.of("payments", target), TD,
+        ClientTargets.ServiceGroupUrls.NONE);
     LanyardClientInterceptor interceptor = new LanyardClientInterceptor(targets,
         CachingJwtSvidSource.newBuilder(authority, ORDERS).build());
     return RestClient.builder().requestInterceptor(interceptor).build();
