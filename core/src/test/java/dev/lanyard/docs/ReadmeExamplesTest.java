@@ -3,6 +3,7 @@ package dev.lanyard.docs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.credentials.CachingJwtSvidSource;
 import dev.lanyard.credentials.JwtSvidSource;
@@ -25,13 +26,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The core examples of README.md, run: each tagged region is what the README shows (core's
+ * The core examples of the READMEs (README.md; the audit line and policy of jakarta-filter/README.md), run: each tagged region is what the README shows (core's
  * {@link ReadmeSnippetsTest} keeps them equal), and the lines between a region's segments check what it claims.
  */
 class ReadmeExamplesTest {
@@ -125,6 +128,19 @@ class ReadmeExamplesTest {
     });
     assertThat(inventory.lookup(SpiffeId.parse("spiffe://example.org/ci/deployer")))
         .hasValueSatisfying(entry -> assertThat(entry.deployOnly()).isTrue());
+  }
+
+  @Test
+  void auditEventWhenBuiltWithTheDocumentedValuesThenItsJsonIsTheDocumentedLine() {
+    AuditEvent event = AuditEvent.newBuilder(Instant.parse("2026-12-05T08:56:34.446Z"),
+            AuditEvent.Decision.INSUFFICIENT_SCOPE)
+        .reason("missing payments:charge").caller("spiffe://example.org/orders", true)
+        .request("POST", "/payments/charge").rule("policy.txt:3").tokenId("SnLmcYT16wozL0neatclmQ")
+        .callee("spiffe://example.org/payments").credential(AuditEvent.Credential.JWT)
+        .keyId("UWWUrkW5VtW20y19lRkBfA").scopesPresented(List.of("payments:read"))
+        .scopesRequired(List.of("payments:charge")).traceId("4bf92f3577b34da6a3ce929d0e0e4736").build();
+
+    assertThat(event.toJson()).isEqualTo(resource("audit-event.json").strip());
   }
 
   /** A resource beside this class without its tag lines (JSON has no comments, so they are dropped here). */

@@ -9,8 +9,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -30,12 +32,14 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The {@code application.properties} snippets of the READMEs ({@code src/test/resources/readme/*.properties}, each
  * the tagged region a README shows; {@code ReadmeSnippetsTest} in core keeps them equal). Every {@code lanyard.*}
  * name in them must exist and every value must convert, and the ones that need no network, agent or files start a
- * real application context. The Maven dependency snippet names this module.
+ * real application context. The Maven dependency snippet names this module, and the Kubernetes projected token
+ * snippet asks for what the OIDC snippet accepts.
  */
 class ReadmePropertiesTest {
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -127,6 +131,22 @@ class ReadmePropertiesTest {
   void outboundDebugSnippetWhenReadThenItNamesTheInterceptorsLogger() {
     assertThat(load("outbound-debug")).containsOnlyKeys(
         "logging.level." + LanyardClientInterceptor.class.getName());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void projectedTokenSnippetWhenReadThenTheOidcSnippetAcceptsItsAudienceAndLifetime() throws IOException {
+    Map<String, Object> volume;
+    try (InputStream in = ReadmePropertiesTest.class.getResourceAsStream("/readme/k8s-projected-token.yaml")) {
+      volume = ((List<Map<String, Object>>) new Yaml().loadAs(in, Map.class).get("volumes")).get(0);
+    }
+    Map<String, Object> token = (Map<String, Object>) ((List<Map<String, Object>>) ((Map<String, Object>)
+        volume.get("projected")).get("sources")).get(0).get("serviceAccountToken");
+    Map<String, String> oidc = load("oidc");
+
+    assertThat(token.get("audience")).isEqualTo(oidc.get("lanyard.oidc.audience"));
+    assertThat(Duration.ofSeconds(((Number) token.get("expirationSeconds")).longValue()))
+        .isLessThanOrEqualTo(Duration.parse("PT" + oidc.get("lanyard.oidc.max-token-lifetime").toUpperCase(Locale.ROOT)));
   }
 
   @Test
