@@ -3,15 +3,17 @@ package dev.lanyard.docs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Checks that the code snippets of the repository's READMEs are copies of code the test suite compiles and runs, so
@@ -66,24 +68,29 @@ final class ReadmeSnippets {
 
   /** Every {@code README.md} under {@code root}, outside build output and hidden directories, in a stable order. */
   static List<Path> readmes(Path root) {
-    try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(p -> p.getFileName() != null && p.getFileName().toString().equals("README.md"))
-          .filter(p -> !skipped(root.relativize(p)))
-          .sorted()
-          .toList();
+    List<Path> found = new ArrayList<>();
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) {
+          String name = dir.getFileName() == null ? "" : dir.getFileName().toString();
+          return !dir.equals(root) && (name.startsWith(".") || SKIPPED_DIRECTORIES.contains(name))
+              ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          if (file.getFileName().toString().equals("README.md")) {
+            found.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static boolean skipped(Path relative) {
-    for (int i = 0; i < relative.getNameCount() - 1; i++) {
-      String name = relative.getName(i).toString();
-      if (name.startsWith(".") || SKIPPED_DIRECTORIES.contains(name)) {
-        return true;
-      }
-    }
-    return false;
+    found.sort(null);
+    return found;
   }
 
   /** The problems of every README under {@code root}. */
