@@ -11,6 +11,7 @@ import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.x509.X509Svid;
 import dev.lanyard.x509.X509SvidRejectedException;
 import dev.lanyard.x509.X509SvidVerifier;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -259,5 +260,40 @@ class FederatedBundleSourceTest {
 
     assertThat(x509Rejection(verifier, OTHER_AUTHORITY.issueX509Svid(OTHER_BILLING)))
         .isEqualTo(X509SvidRejectedException.Reason.UNTRUSTED_TRUST_DOMAIN);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The README's example (README.md, "Federation: callers from other trust domains")
+  // ---------------------------------------------------------------------------------------------------------------
+
+  @Test
+  void readmeExampleWhenPartnerBundleServedOverHttpsThenPartnerCallersVerifyAndOthersDoNot() throws Exception {
+    endpoint = BundleEndpoint.https(HttpBundleSourceTest.serverContext()).serve(PARTNER_AUTHORITY.bundle().toJson());
+    BundleSource ownBundles = OWN_AUTHORITY.bundleSource();
+    // tag::federation[]
+    URI partnerBundleUrl = URI.create("https://partner.example/bundle");
+    // end::federation[]
+    partnerBundleUrl = endpoint.uri();
+    // tag::federation[]
+    FederatedBundleSource bundles = FederatedBundleSource.newBuilder(TrustDomain.of("example.org"), ownBundles)
+        .federate(TrustDomain.of("partner.example"),
+            HttpBundleSource.newBuilder(TrustDomain.of("partner.example"), partnerBundleUrl)
+                // end::federation[]
+                .sslContext(HttpBundleSourceTest.clientContext())
+                // tag::federation[]
+                .build())
+        .build();
+    // LanyardFilter.newBuilder()...bundleSource(bundles): partner callers are accepted too.
+    // end::federation[]
+    try (bundles) {
+      JwtSvidVerifier verifier = jwtVerifier(bundles);
+
+      assertThat(verifier.verify(PARTNER_AUTHORITY.mintJwtSvid(PARTNER_BILLING, AUDIENCE).token()).subject())
+          .isEqualTo(PARTNER_BILLING);
+      assertThat(verifier.verify(OWN_AUTHORITY.mintJwtSvid(ORDERS, AUDIENCE).token()).subject()).isEqualTo(ORDERS);
+      assertThatThrownBy(() -> verifier.verify(OTHER_AUTHORITY.mintJwtSvid(OTHER_BILLING, AUDIENCE).token()))
+          .isInstanceOfSatisfying(JwtSvidRejectedException.class, e -> assertThat(e.reason())
+              .isEqualTo(JwtSvidRejectedException.Reason.UNTRUSTED_TRUST_DOMAIN));
+    }
   }
 }
