@@ -1,5 +1,6 @@
 package dev.lanyard.readme.payments;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.web.client.RestClient;
 
@@ -8,8 +9,9 @@ import org.springframework.web.client.RestClient;
 class Checkout {
   private final RestClient payments;
 
-  Checkout(RestClient.Builder builder) {        // Spring Boot's builder: the starter's customizer is applied
-    this.payments = builder.baseUrl("https://payments.internal:8443/api").build();
+  // Spring Boot's builder: the starter's customizer is applied; the URL is the target's, written once
+  Checkout(RestClient.Builder builder, @Value("${lanyard.client.targets.payments.url}") String url) {
+    this.payments = builder.baseUrl(url).build();
   }
 
   String charge() {
