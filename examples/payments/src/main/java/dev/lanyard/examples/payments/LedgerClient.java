@@ -18,8 +18,8 @@ import java.time.Duration;
 import javax.net.ssl.SSLContext;
 
 /**
- * Calls the ledger the plain-Java way: mutual TLS with this service's X.509-SVID (renewed before it expires; the
- * server must present {@code spiffe://example.org/ledger}), plus a JWT-SVID for the ledger's audience with scope
+ * Calls the ledger the plain-Java way: mutual TLS with this service's X.509-SVID (renewed before it expires, and no
+ * pooled connection outlives the SVID it was made with; the server must present {@code spiffe://example.org/ledger}), plus a JWT-SVID for the ledger's audience with scope
  * {@code ledger:write}, cached and renewed at about half its life.
  *
  * <p>Thread-safe: the HTTP client, the SVID sources and the TLS context are.
@@ -31,7 +31,8 @@ final class LedgerClient implements AutoCloseable {
   private final URI base;
   private final RotatingX509SvidSource svid;
   private final CachingJwtSvidSource tokens;
-  private final HttpClient http;
+  private final AutoCloseable renewals;
+  private volatile HttpClient http;
 
   LedgerClient(EmbeddedAuthority authority, URI base) {
     this.base = base;
@@ -40,7 +41,16 @@ final class LedgerClient implements AutoCloseable {
     SSLContext tls = SpiffeTls.context(svid,
         X509SvidVerifier.newBuilder().bundleSource(authority.bundleSource()).build(),
         PeerAuthorizer.exactly(LEDGER));
-    this.http = HttpClient.newBuilder().sslContext(tls).sslParameters(SpiffeTls.clientParameters(tls))
+    this.http = client(tls);
+    // A pooled connection keeps the certificate of its handshake, and one kept busy is never idle long enough for the
+    // ledger's keep-alive timeout to close it: it would outlive this service's SVID (401, "The certificate has
+    // expired"). So each renewal (at about half the SVID's life) starts a new client, with a new pool: new requests
+    // handshake with the new SVID, and the old client's connections finish what they carry and are closed when idle.
+    this.renewals = svid.addListener(renewed -> http = client(tls));
+  }
+
+  private static HttpClient client(SSLContext tls) {
+    return HttpClient.newBuilder().sslContext(tls).sslParameters(SpiffeTls.clientParameters(tls))
         .connectTimeout(Duration.ofSeconds(5)).build();
   }
 
@@ -58,6 +68,11 @@ final class LedgerClient implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      renewals.close();
+    } catch (Exception e) {
+      // closing anyway
+    }
     svid.close();
   }
 }
