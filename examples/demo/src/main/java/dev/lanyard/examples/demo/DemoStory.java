@@ -124,6 +124,7 @@ public final class DemoStory {
     }, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     int exit;
+    long started = System.nanoTime();
     try {
       exit = story.run();
     } catch (Exception | AssertionError e) {
@@ -134,7 +135,8 @@ public final class DemoStory {
       story.services.stopAll();
     }
     System.out.println();
-    System.out.println("   (services stopped; logs and audit files kept in " + work + ")");
+    System.out.println("   (the story took " + elapsed(started) + "; services stopped; logs, audit files and graphs kept"
+        + " in " + work + ")");
     System.exit(exit);
   }
 
@@ -461,15 +463,11 @@ public final class DemoStory {
     for (AuthorityEvent e : authorityTrail.authorityEvents()) {
       kinds.merge(e.kind(), 1, Integer::sum);
       String key = e.keyId().orElse("");
-      switch (e.kind()) {
-        case JWT_SVID_MINTED:
-          break;
-        case X509_SVID_ISSUED:
-          issuedTo.add(e.subject().orElse(""));
-          break;
-        default:
-          steps.say("  " + e.time() + "  " + e.kind().name().toLowerCase(Locale.ROOT) + "  "
-              + e.keyId().or(e::subject).orElse("") + e.detail().map(d -> " (" + d + ")").orElse(""));
+      if (e.kind() == AuthorityEvent.Kind.X509_SVID_ISSUED) {
+        issuedTo.add(e.subject().orElse(""));
+      } else if (e.kind() != AuthorityEvent.Kind.JWT_SVID_MINTED) {
+        steps.say("  " + e.time() + "  " + e.kind().name().toLowerCase(Locale.ROOT) + "  "
+            + e.keyId().or(e::subject).orElse("") + e.detail().map(d -> " (" + d + ")").orElse(""));
       }
       keyPrepared |= e.kind() == AuthorityEvent.Kind.KEY_PREPARED && key.equals(preparedKeyId);
       keyActivated |= e.kind() == AuthorityEvent.Kind.KEY_ACTIVATED && key.equals(preparedKeyId);
@@ -574,9 +572,7 @@ public final class DemoStory {
             && map.allowed(OPS, LEDGER, "GET", "/actuator/lanyard/graph") == 1);
     String chart = Files.readString(mermaid, StandardCharsets.UTF_8);
     steps.say("$ lanyard graph merge ... --format mermaid --out estate.mmd   (paste into any Mermaid viewer)");
-    for (String line : chart.strip().split("\n")) {
-      steps.say("  " + line);
-    }
+    chart.strip().lines().forEach(line -> steps.say("  " + line));
     steps.check("the Mermaid map is a flowchart naming every service", chart.startsWith("flowchart LR\n")
         && chart.contains(ORDERS.toString()) && chart.contains(PAYMENTS.toString()) && chart.contains(LEDGER.toString()));
 

@@ -9,10 +9,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The findings {@code lanyard policy review --json} printed ({@code {"findings":[{"kind","rule":{"source","line",
- * "methods","path"},"caller","scope","count","message"}],"count":N}}), read back for the demo's checks and short lines.
- * The CLI writes printable ASCII with quotes escaped inside strings, so an object starts exactly where
- * {@code {"kind":"} does; only the members the demo uses are read.
+ * The findings {@code lanyard policy review --json} printed (one object: {@code findings}, an array of objects with
+ * {@code kind}, {@code rule} of {@code source}, {@code line}, {@code methods} and {@code path}, {@code caller},
+ * {@code scope}, {@code count} and {@code message}; then {@code count}), read back for the demo's checks and short
+ * lines. The CLI writes printable ASCII with quotes escaped inside strings, so a finding starts exactly where an
+ * opening brace is followed by the {@code kind} member; only the members the demo uses are read.
  *
  * <p>Immutable, so thread-safe.
  */
