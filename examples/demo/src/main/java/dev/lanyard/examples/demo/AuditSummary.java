@@ -15,24 +15,29 @@ import java.util.regex.Pattern;
 
 /**
  * A service's audit file ({@code lanyard.audit}, one JSON object per line) summed up: decisions by kind, reasons of the
- * refusals, and a few lines to show. Only the {@code decision} and {@code reason} members are read; other lines are
- * counted as unreadable.
+ * refusals, authority events (issuance, key and CA changes, revocations, which the starter logs on the same logger)
+ * by kind, and a few lines to show. Only the {@code decision} and {@code reason} members of a decision and the
+ * {@code event} member of an authority event are read; other lines are counted as unreadable.
  *
  * <p>Immutable, so thread-safe.
  */
 final class AuditSummary {
   private static final Pattern DECISION = Pattern.compile("\"decision\":\"([A-Z_]+)\"");
   private static final Pattern REASON = Pattern.compile("\"reason\":\"([^\"\\\\]+)\"");
+  /** An authority event on the same logger ({@code AuthorityEvent.toJson()}): issuance and trust-chain changes. */
+  private static final Pattern EVENT = Pattern.compile("^\\{\"time\":\"[^\"]*\",\"event\":\"([a-z0-9_]+)\"");
 
   private final Map<String, Integer> decisions;
   private final Map<String, Integer> reasons;
+  private final Map<String, Integer> events;
   private final List<String> refusals;
   private final int unreadable;
 
-  private AuditSummary(Map<String, Integer> decisions, Map<String, Integer> reasons, List<String> refusals,
-      int unreadable) {
+  private AuditSummary(Map<String, Integer> decisions, Map<String, Integer> reasons, Map<String, Integer> events,
+      List<String> refusals, int unreadable) {
     this.decisions = decisions;
     this.reasons = reasons;
+    this.events = events;
     this.refusals = refusals;
     this.unreadable = unreadable;
   }
@@ -46,6 +51,7 @@ final class AuditSummary {
   static AuditSummary of(List<String> lines) {
     Map<String, Integer> decisions = new TreeMap<>();
     Map<String, Integer> reasons = new TreeMap<>();
+    Map<String, Integer> events = new TreeMap<>();
     Set<String> seen = new LinkedHashSet<>();
     List<String> refusals = new ArrayList<>();
     int unreadable = 0;
@@ -55,7 +61,12 @@ final class AuditSummary {
       }
       Matcher d = DECISION.matcher(line);
       if (!d.find()) {
-        unreadable++;
+        Matcher e = EVENT.matcher(line);
+        if (e.find()) {
+          events.merge(e.group(1), 1, Integer::sum);
+        } else {
+          unreadable++;
+        }
         continue;
       }
       String decision = d.group(1);
@@ -71,7 +82,8 @@ final class AuditSummary {
         }
       }
     }
-    return new AuditSummary(Map.copyOf(decisions), Map.copyOf(reasons), List.copyOf(refusals), unreadable);
+    return new AuditSummary(Map.copyOf(decisions), Map.copyOf(reasons), Map.copyOf(events), List.copyOf(refusals),
+        unreadable);
   }
 
   int total() {
@@ -87,12 +99,17 @@ final class AuditSummary {
     return decisions.getOrDefault(decision, 0);
   }
 
+  /** How many authority events of this kind ({@code jwt_svid_minted}, {@code x509_svid_issued}, ...). */
+  int events(String kind) {
+    return events.getOrDefault(kind, 0);
+  }
+
   /** True when a refusal gave this reason. */
   boolean hasReason(String reason) {
     return reasons.containsKey(reason);
   }
 
-  /** One line: the total, decisions by kind, and the reasons of refusals. */
+  /** One line: the total, decisions by kind, the reasons of refusals, and authority events by kind. */
   String describe() {
     StringBuilder sb = new StringBuilder().append(total()).append(" decisions");
     new TreeMap<>(decisions).forEach((k, v) -> sb.append(", ").append(k).append(' ').append(v));
@@ -100,6 +117,10 @@ final class AuditSummary {
       sb.append("; reasons:");
       new TreeMap<>(reasons).forEach((k, v) -> sb.append(' ').append(k.contains(" ") ? "'" + k + "'" : k)
           .append('=').append(v));
+    }
+    if (!events.isEmpty()) {
+      sb.append("; authority events:");
+      new TreeMap<>(events).forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
     }
     if (unreadable > 0) {
       sb.append("; ").append(unreadable).append(" unreadable lines");

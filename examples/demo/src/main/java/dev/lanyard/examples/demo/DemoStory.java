@@ -1,5 +1,7 @@
 package dev.lanyard.examples.demo;
 
+import dev.lanyard.audit.AuditRing;
+import dev.lanyard.audit.AuthorityEvent;
 import dev.lanyard.authority.AuthorityCa;
 import dev.lanyard.authority.AuthorityKey;
 import dev.lanyard.authority.EmbeddedAuthority;
@@ -29,9 +31,13 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -44,12 +50,15 @@ import org.jspecify.annotations.Nullable;
  *   <li>an allowed call end to end and the denied ones,</li>
  *   <li>JWT key and CA rotation with X.509 renewal while calls flow,</li>
  *   <li>revocation of one identity,</li>
- *   <li>the audit trail of the run.</li>
+ *   <li>the audit trail of the run (each service's decisions, the authority's issuance and trust-chain events), the
+ *       trust graph of each service merged into the estate map with the {@code lanyard} CLI, and the CLI's
+ *       least-privilege review of each service's policy against what was observed.</li>
  * </ol>
  * Exits 0 when every step behaved as expected, 1 naming the failed steps otherwise, 2 on a usage error; every process
  * it started is stopped on the way out, also on failure or Ctrl-C.
  *
- * <p>Usage: {@code DemoStory [examples-dir]} (default {@code examples}). Not thread-safe: one run per JVM.
+ * <p>Usage: {@code DemoStory [examples-dir]} (default {@code examples}); the CLI is run as {@code java -jar
+ * <examples-dir>/../cli/target/lanyard.jar}, as a user would. Not thread-safe: one run per JVM.
  */
 public final class DemoStory {
   static final TrustDomain TD = TrustDomain.of("example.org");
@@ -58,6 +67,10 @@ public final class DemoStory {
   static final SpiffeId LEDGER = SpiffeId.parse("spiffe://example.org/ledger");
   /** The driver's own identity, for its TLS probes of the ledger. */
   static final SpiffeId DEMO = SpiffeId.parse("spiffe://example.org/demo");
+  /** The operators' identity: the only caller the services' policies let read their trust graph and audit trail. */
+  static final SpiffeId OPS = SpiffeId.parse("spiffe://example.org/ops");
+  /** Shortens SPIFFE IDs in the story's lines. */
+  static final String TD_PREFIX = "spiffe://example.org/";
   /** Short X.509-SVIDs so that renewal happens during the story (renewed at about half their life). */
   static final Duration X509_TTL = Duration.ofSeconds(30);
   static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
@@ -65,8 +78,22 @@ public final class DemoStory {
   private final Steps steps = new Steps(System.out);
   private final ShiftableClock clock = new ShiftableClock();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final Path examples;
   private final Path work;
+  private final Path cliJar;
   private final Services services;
+  /** The driver's authority instance records its issuance and trust-chain changes here (step 5 shows them). */
+  private final AuditRing authorityTrail = AuditRing.create();
+  /** Calls to payments' {@code POST /charge} as orders that payments' policy allowed (its graph must count them). */
+  private final AtomicInteger chargesPassed = new AtomicInteger();
+  /** Of those, the ones the ledger recorded ({@code POST /entries} as payments, allowed). */
+  private final AtomicInteger entriesRecorded = new AtomicInteger();
+  /** Reads of the ledger ({@code GET /entries}) as orders that succeeded. */
+  private int ledgerReads;
+  /** JWT-SVIDs this driver minted (each must be in the authority's audit trail). */
+  private int driverMints;
+  private String preparedKeyId = "";
+  private String preparedCaId = "";
   private @Nullable EmbeddedAuthority authority;
   private @Nullable RotatingX509SvidSource demoSvid;
   private int ordersPort;
@@ -74,7 +101,9 @@ public final class DemoStory {
   private int ledgerPort;
 
   private DemoStory(Path examples, Path work) {
+    this.examples = examples;
     this.work = work;
+    this.cliJar = examples.resolveSibling("cli").resolve("target").resolve("lanyard.jar");
     this.services = new Services(examples, work);
   }
 
@@ -95,6 +124,7 @@ public final class DemoStory {
     }, "demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     int exit;
+    long started = System.nanoTime();
     try {
       exit = story.run();
     } catch (Exception | AssertionError e) {
@@ -105,7 +135,8 @@ public final class DemoStory {
       story.services.stopAll();
     }
     System.out.println();
-    System.out.println("   (services stopped; logs and audit files kept in " + work + ")");
+    System.out.println("   (the story took " + elapsed(started) + "; services stopped; logs, audit files and graphs kept"
+        + " in " + work + ")");
     System.exit(exit);
   }
 
@@ -116,6 +147,7 @@ public final class DemoStory {
       rotationUnderLoad();
       revocation();
       auditTrail();
+      trustGraphAndLeastPrivilegeReview();
     }
     System.out.println();
     System.out.println(steps.verdict());
@@ -138,7 +170,7 @@ public final class DemoStory {
     // Created here, as an operator would with `lanyard authority init`; each service opens the same directory with
     // EmbeddedAuthority.Builder.buildOrOpen() (the starter's lanyard.authority.dir) and sees changes within 2 s.
     authority = EmbeddedAuthority.newBuilder(TD).directory(dir).defaultX509SvidTtl(X509_TTL).clock(clock)
-        .buildOrOpen();
+        .auditSink(authorityTrail).buildOrOpen();
     steps.say("authority for " + TD.name() + " in " + dir + " (JWT-SVIDs live "
         + human(authority().defaultJwtSvidTtl()) + ", X.509-SVIDs " + human(authority().defaultX509SvidTtl())
         + ", short for the demo)");
@@ -209,6 +241,7 @@ public final class DemoStory {
         + human(Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant())) + " incl. skew)");
     steps.check("ledger's TLS certificate is its X.509-SVID", LEDGER.toString().equals(spiffeId(cert)));
     HttpResponse<String> read = get(ordersUrl("/orders/ledger"));
+    countLedgerRead(read);
     steps.say("orders -> ledger over mutual TLS: " + read.statusCode() + " \"" + read.body() + "\"");
     steps.check("orders calls ledger with its X.509-SVID and a JWT-SVID",
         read.statusCode() == 200 && read.body().contains("read by " + ORDERS + " via JWT_SVID_AND_X509_SVID"));
@@ -219,6 +252,7 @@ public final class DemoStory {
   private void allowedAndDeniedCalls() throws Exception {
     steps.begin("2. An allowed call end to end, and denied ones");
     HttpResponse<String> order = post(ordersUrl("/orders?amount=42.00"), null);
+    countCharge(order);
     steps.say("POST orders /orders -> " + order.statusCode() + " \"" + order.body() + "\"");
     steps.check("orders -> payments (JWT-SVID) -> ledger (mTLS + JWT-SVID) allowed", order.statusCode() == 200
         && order.body().contains("charged 42.00 for " + ORDERS)
@@ -240,7 +274,9 @@ public final class DemoStory {
     steps.say(String.format(Locale.ROOT, "  %-58s -> %d", "path trick POST /ready/../charge (valid token, sent raw)",
         raw));
     steps.check("dot-segment path refused with 400 before any rule", raw == 400);
-    expect("the same valid token on the real path", post(charge, good), 200, null);
+    HttpResponse<String> real = post(charge, good);
+    countCharge(real);
+    expect("the same valid token on the real path", real, 200, null);
   }
 
   private void expect(String what, HttpResponse<String> response, int status, @Nullable String challenge) {
@@ -251,11 +287,13 @@ public final class DemoStory {
   }
 
   private String mint(SpiffeId subject, SpiffeId audience, String... scopes) {
+    driverMints++;
     return authority().mint(subject, List.of(audience.toString()), List.of(scopes), null).token();
   }
 
   private String expiredToken() {
     clock.shift(Duration.ofMinutes(-10));
+    driverMints++;
     try {
       JwtSvid old = authority().mint(ORDERS, List.of(PAYMENTS.toString()), List.of("payments:charge"),
           Duration.ofMinutes(1));
@@ -294,6 +332,7 @@ public final class DemoStory {
           calls.incrementAndGet();
           try {
             HttpResponse<String> r = post(ordersUrl("/orders?amount=7.00"), null);
+            countCharge(r);
             if (r.statusCode() != 200) {
               failures.incrementAndGet();
               firstFailure.compareAndSet("", r.statusCode() + " " + r.body());
@@ -310,6 +349,8 @@ public final class DemoStory {
     long start = System.nanoTime();
     AuthorityKey prepared = authority().prepareJwtKey();
     AuthorityCa preparedCa = authority().prepareX509Ca();
+    preparedKeyId = prepared.keyId();
+    preparedCaId = preparedCa.id();
     steps.say("prepared JWT key " + prepared.keyId() + " and CA " + preparedCa.id()
         + ": published in the bundle, not signing yet");
     boolean published = await(Duration.ofSeconds(10), () -> Files.readString(
@@ -328,6 +369,7 @@ public final class DemoStory {
     steps.say("activated JWT key " + active.keyId() + " and CA " + activeCa.id() + " (" + elapsed(start) + ")");
     String fresh = mint(ORDERS, PAYMENTS, "payments:charge");
     HttpResponse<String> withNewKey = post(paymentsUrl("/charge?amount=3.00"), fresh);
+    countCharge(withNewKey);
     steps.check("a token signed by the new key is accepted by payments", withNewKey.statusCode() == 200);
     String issuerBefore = before.getIssuerX500Principal().getName();
     boolean renewed = await(Duration.ofSeconds(40), () -> {
@@ -354,19 +396,22 @@ public final class DemoStory {
   private void revocation() throws Exception {
     steps.begin("4. Revoking one identity: payments");
     HttpResponse<String> before = post(ordersUrl("/orders?amount=5.00"), null);
+    countCharge(before);
     steps.check("orders -> payments -> ledger allowed before the revocation", before.statusCode() == 200);
     long start = System.nanoTime();
-    authority().revocations().revokeSubject(PAYMENTS, Instant.now().plus(Duration.ofHours(1)));
-    steps.say("revoked every JWT-SVID of " + PAYMENTS + " (in the shared directory's revocations.json)");
+    authority().revokeSpiffeId(PAYMENTS, Instant.now().plus(Duration.ofHours(1)));
+    steps.say("revoked every JWT-SVID of " + PAYMENTS + " (in the shared directory's revocations.json; audited)");
     AtomicReference<String> seen = new AtomicReference<>("");
     boolean refused = await(Duration.ofSeconds(8), () -> {
       HttpResponse<String> r = post(ordersUrl("/orders?amount=5.00"), null);
+      countCharge(r);
       seen.set(r.statusCode() + " \"" + r.body() + "\"");
       return r.statusCode() == 502 && r.body().contains("ledger refused payments: 401");
     });
     steps.say("POST orders /orders -> " + seen.get());
     steps.check("ledger refuses payments within the fleet bound (" + elapsed(start) + ")", refused);
     HttpResponse<String> others = get(ordersUrl("/orders/ledger"));
+    countLedgerRead(others);
     steps.say("orders -> ledger -> " + others.statusCode() + " \"" + others.body() + "\"");
     steps.check("orders, not revoked, still reads the ledger", others.statusCode() == 200);
     HttpResponse<String> direct = post(paymentsUrl("/charge?amount=1.00"), null);
@@ -376,8 +421,9 @@ public final class DemoStory {
 
   // --------------------------------------------------------------------------------------------------- step 5
 
-  private void auditTrail() throws IOException {
-    steps.begin("5. The audit trail of this run (logger lanyard.audit, one JSON line per decision)");
+  private void auditTrail() throws IOException, InterruptedException {
+    steps.begin("5a. The audit trail of this run: each service's decisions (logger lanyard.audit, one JSON line"
+        + " each) and the authority's events");
     boolean all = true;
     for (String service : List.of("orders", "payments", "ledger")) {
       Path file = work.resolve("audit-" + service + ".jsonl");
@@ -398,16 +444,219 @@ public final class DemoStory {
       }
     }
     steps.check("every service wrote an audit trail", all);
-    trustGraphAndLeastPrivilegeReview();
+    authorityEvents();
   }
 
   /**
-   * MERGER: trust graph and least-privilege review. Fill in when issue 12 lands (the filter's and the actuator's
-   * trust graph, {@code lanyard graph merge} and {@code lanyard policy review}): fetch each service's graph, merge them,
-   * print the estate map and the findings, and check them. Until then it says so and checks nothing.
+   * The authority's side of the trail: the driver's authority instance (it made the rotations and the revocation)
+   * records into {@link #authorityTrail}; orders' own instance (the starter's) answers on {@code /actuator/lanyard/audit}.
    */
-  private void trustGraphAndLeastPrivilegeReview() {
-    steps.say("(trust graph and least-privilege review: not part of this build yet)");
+  private void authorityEvents() throws IOException, InterruptedException {
+    steps.say("authority events of the driver's authority instance (an AuditRing attached to it):");
+    Map<AuthorityEvent.Kind, Integer> kinds = new TreeMap<>();
+    boolean keyPrepared = false;
+    boolean keyActivated = false;
+    boolean caPrepared = false;
+    boolean caActivated = false;
+    boolean revoked = false;
+    List<String> issuedTo = new ArrayList<>();
+    for (AuthorityEvent e : authorityTrail.authorityEvents()) {
+      kinds.merge(e.kind(), 1, Integer::sum);
+      String key = e.keyId().orElse("");
+      if (e.kind() == AuthorityEvent.Kind.X509_SVID_ISSUED) {
+        issuedTo.add(e.subject().orElse(""));
+      } else if (e.kind() != AuthorityEvent.Kind.JWT_SVID_MINTED) {
+        steps.say("  " + e.time() + "  " + e.kind().name().toLowerCase(Locale.ROOT) + "  "
+            + e.keyId().or(e::subject).orElse("") + e.detail().map(d -> " (" + d + ")").orElse(""));
+      }
+      keyPrepared |= e.kind() == AuthorityEvent.Kind.KEY_PREPARED && key.equals(preparedKeyId);
+      keyActivated |= e.kind() == AuthorityEvent.Kind.KEY_ACTIVATED && key.equals(preparedKeyId);
+      caPrepared |= e.kind() == AuthorityEvent.Kind.CA_PREPARED && key.equals(preparedCaId);
+      caActivated |= e.kind() == AuthorityEvent.Kind.CA_ACTIVATED && key.equals(preparedCaId);
+      revoked |= e.kind() == AuthorityEvent.Kind.REVOKED && e.subject().orElse("").equals(PAYMENTS.toString());
+    }
+    steps.say("  in all: " + kinds.toString().toLowerCase(Locale.ROOT));
+    steps.check("step 3's key rotation is audited (key " + preparedKeyId + " prepared, then activated)",
+        keyPrepared && keyActivated);
+    steps.check("step 3's CA rotation is audited (CA " + preparedCaId + " prepared, then activated)",
+        caPrepared && caActivated);
+    steps.check("step 4's revocation of payments is audited", revoked);
+    int minted = kinds.getOrDefault(AuthorityEvent.Kind.JWT_SVID_MINTED, 0);
+    steps.check("each JWT-SVID the driver minted is audited (" + minted + " of " + driverMints + ")",
+        minted == driverMints);
+    steps.check("the X.509-SVIDs the driver holds are audited (" + DEMO + ")", issuedTo.contains(DEMO.toString()));
+
+    HttpResponse<String> audit = get(ordersUrl("/actuator/lanyard/audit"), opsToken(ORDERS));
+    String body = audit.body();
+    int from = body.indexOf("\"authorityEvents\":[");
+    String orders = from < 0 ? "" : body.substring(from);
+    int ordersMinted = occurrences(orders, "\"event\":\"jwt_svid_minted\"");
+    int ordersIssued = occurrences(orders, "\"event\":\"x509_svid_issued\"");
+    steps.say("orders' own authority instance, from GET /actuator/lanyard/audit (as " + OPS + "): " + audit.statusCode()
+        + ", " + ordersMinted + " JWT-SVIDs minted (audiences payments, ledger), " + ordersIssued
+        + " X.509-SVIDs issued");
+    steps.check("orders' actuator shows its own issuance (JWT-SVIDs minted and X.509-SVIDs issued)",
+        audit.statusCode() == 200 && ordersMinted > 0 && ordersIssued > 0
+            && orders.contains("\"audience\":[\"" + PAYMENTS + "\"]"));
+  }
+
+  private void trustGraphAndLeastPrivilegeReview() throws IOException, InterruptedException {
+    steps.begin("5b. The trust graph of the estate and the least-privilege review (as " + OPS + ")");
+    Path graphs = Files.createDirectories(work.resolve("graphs"));
+    // The graphs are read last on each service, so each shows its own read too (recorded before it is answered).
+    HttpResponse<String> orders = get(ordersUrl("/actuator/lanyard/graph?format=json"), opsToken(ORDERS));
+    HttpResponse<String> payments = get(paymentsUrl("/lanyard/graph?format=json"), opsToken(PAYMENTS));
+    HttpResponse<String> ledger;
+    try (RotatingX509SvidSource opsSvid = RotatingX509SvidSource.newBuilder(authority(), OPS).build()) {
+      ledger = ledgerGet(opsSvid, "/actuator/lanyard/graph?format=json");
+    }
+    steps.say("orders   GET /actuator/lanyard/graph -> " + orders.statusCode() + " (Spring actuator)");
+    steps.say("payments GET /lanyard/graph          -> " + payments.statusCode() + " (TrustGraphServlet behind"
+        + " LanyardFilter)");
+    steps.say("ledger   GET /actuator/lanyard/graph -> " + ledger.statusCode() + " (Spring actuator, mutual TLS, "
+        + "client certificate only)");
+    boolean fetched = orders.statusCode() == 200 && payments.statusCode() == 200 && ledger.statusCode() == 200;
+    steps.check("each service serves its trust graph to " + OPS, fetched);
+    HttpResponse<String> stranger = get(paymentsUrl("/lanyard/graph"), mint(ORDERS, PAYMENTS, "payments:charge"));
+    steps.check("and refuses it to another caller (orders -> payments /lanyard/graph: " + stranger.statusCode() + ")",
+        stranger.statusCode() == 403);
+    if (!fetched) {
+      return;
+    }
+    Path ordersFile = Files.writeString(graphs.resolve("orders.json"), orders.body(), StandardCharsets.UTF_8);
+    Path paymentsFile = Files.writeString(graphs.resolve("payments.json"), payments.body(), StandardCharsets.UTF_8);
+    Path ledgerFile = Files.writeString(graphs.resolve("ledger.json"), ledger.body(), StandardCharsets.UTF_8);
+    if (!Files.isRegularFile(cliJar)) {
+      steps.fail("the lanyard CLI is missing (" + cliJar + "): ./demo.sh builds it with the examples");
+      return;
+    }
+
+    Path estate = graphs.resolve("estate.json");
+    Path mermaid = graphs.resolve("estate.mmd");
+    List<String> sources = List.of(ordersFile.toString(), paymentsFile.toString(), ledgerFile.toString());
+    Services.Finished merged = cli("merge-json", concat(List.of("graph", "merge"), sources,
+        List.of("--format", "json", "--out", estate.toString())));
+    Services.Finished drawn = cli("merge-mermaid", concat(List.of("graph", "merge"), sources,
+        List.of("--format", "mermaid", "--out", mermaid.toString())));
+    steps.say("$ lanyard graph merge orders.json payments.json ledger.json --format json --out estate.json");
+    steps.say("  " + merged.out().strip());
+    if (!steps.check("lanyard graph merge wrote the estate map (exit 0, 3 graphs, JSON and Mermaid)",
+        merged.exit() == 0 && drawn.exit() == 0 && merged.out().contains("\"graphs\":3")
+            && Files.isRegularFile(estate) && Files.isRegularFile(mermaid))) {
+      steps.say("  " + merged.err().strip() + " " + drawn.err().strip());
+      return;
+    }
+    EstateMap map = EstateMap.parse(Files.readString(estate, StandardCharsets.UTF_8));
+    steps.say("the estate map, caller -> callee, deciding rule, calls (" + map.graph().edges().size() + " edges, "
+        + map.graph().nodes().size() + " identities):");
+    for (String line : map.describe(TD_PREFIX)) {
+      steps.say("  " + line);
+    }
+    long charged = map.allowed(ORDERS, PAYMENTS, "POST", "/charge");
+    steps.check("payments counted every charge orders made that its policy allowed (" + charged + " = "
+        + chargesPassed.get() + " sent) and the one without the scope",
+        charged == chargesPassed.get()
+            && map.denials(ORDERS, PAYMENTS, "POST", "/charge").equals(Map.of("INSUFFICIENT_SCOPE", 1L)));
+    SpiffeId reports = SpiffeId.parse("spiffe://example.org/reports");
+    steps.check("payments counted reports' attempt, denied NOT_ALLOWED (no rule allows reports, so none decided)",
+        map.denials(reports, PAYMENTS).equals(Map.of("NOT_ALLOWED", 1L)) && map.allowed(reports, PAYMENTS) == 0);
+    long entries = map.allowed(PAYMENTS, LEDGER, "POST", "/entries");
+    steps.check("the ledger counted every entry payments recorded before its revocation (" + entries + " = "
+        + entriesRecorded.get() + ")", entries == entriesRecorded.get());
+    long reads = map.allowed(ORDERS, LEDGER, "GET", "/entries");
+    steps.check("the ledger counted orders' reads (" + reads + " = " + ledgerReads + ")", reads == ledgerReads);
+    steps.check("the operators' reads are on the map too (audit and graph of orders, graph of payments and ledger)",
+        map.allowed(OPS, ORDERS, "GET", "/actuator/lanyard/audit") == 1
+            && map.allowed(OPS, ORDERS, "GET", "/actuator/lanyard/graph") == 1
+            && map.allowed(OPS, PAYMENTS, "GET", "/lanyard/graph") == 1
+            && map.allowed(OPS, LEDGER, "GET", "/actuator/lanyard/graph") == 1);
+    String chart = Files.readString(mermaid, StandardCharsets.UTF_8);
+    steps.say("$ lanyard graph merge ... --format mermaid --out estate.mmd   (paste into any Mermaid viewer)");
+    chart.strip().lines().forEach(line -> steps.say("  " + line));
+    steps.check("the Mermaid map is a flowchart naming every service", chart.startsWith("flowchart LR\n")
+        && chart.contains(ORDERS.toString()) && chart.contains(PAYMENTS.toString()) && chart.contains(LEDGER.toString()));
+
+    ReviewFindings forOrders = review("orders", examples.resolve("orders/src/main/resources/lanyard-policy.txt"),
+        ordersFile);
+    ReviewFindings forPayments = review("payments",
+        examples.resolve("payments/src/main/resources/webapp/WEB-INF/lanyard-policy.txt"), paymentsFile);
+    ReviewFindings forLedger = review("ledger", examples.resolve("ledger/src/main/resources/lanyard-policy.txt"),
+        ledgerFile);
+    steps.check("orders: no finding (public endpoints, and an operators' rule that was used)",
+        forOrders.all().isEmpty());
+    List<ReviewFindings.Finding> unused = forPayments.ofKind("SCOPE_UNUSED");
+    steps.check("payments: orders lacked a scope once and reports has no grant (DENIED_MISSING_GRANT, 1 each), and"
+        + " reports holds payments:charge it can never use (SCOPE_UNUSED)",
+        forPayments.all().size() == 3 && forPayments.has("DENIED_MISSING_GRANT", ORDERS.toString(), "", 1)
+            && forPayments.has("DENIED_MISSING_GRANT", reports.toString(), "", 1) && unused.size() == 1
+            && unused.get(0).caller().equals(reports.toString()) && unused.get(0).scope().equals("payments:charge"));
+    steps.check("ledger: payments may read the entries but never did: take it away (CALLER_UNSEEN on GET /entries)",
+        forLedger.all().size() == 1 && forLedger.has("CALLER_UNSEEN", PAYMENTS.toString(), "GET /entries", 0));
+  }
+
+  /** {@code lanyard policy review --policy FILE --graph FILE --json}, its findings printed; empty on failure. */
+  private ReviewFindings review(String service, Path policy, Path graph) throws IOException, InterruptedException {
+    Services.Finished run = cli("review-" + service, List.of("policy", "review", "--policy", policy.toString(),
+        "--graph", graph.toString(), "--json"));
+    steps.say("$ lanyard policy review --policy " + service + "/.../lanyard-policy.txt --graph " + graph.getFileName()
+        + " --json");
+    ReviewFindings findings;
+    try {
+      findings = ReviewFindings.parse(run.out());
+    } catch (IllegalArgumentException e) {
+      steps.fail("policy review of " + service + " (exit " + run.exit() + "): " + e.getMessage() + " "
+          + run.err().strip());
+      return ReviewFindings.parse("{\"findings\":[],\"count\":0}");
+    }
+    steps.say("  " + findings.all().size() + " finding" + (findings.all().size() == 1 ? "" : "s")
+        + (findings.all().isEmpty() ? "" : ":"));
+    for (ReviewFindings.Finding f : findings.all()) {
+      steps.say("    " + f.describe(TD_PREFIX));
+    }
+    return findings;
+  }
+
+  /** Runs the {@code lanyard} CLI as a separate process, as a user would, for at most 60 s. */
+  private Services.Finished cli(String name, List<String> args) throws IOException, InterruptedException {
+    return services.runJava("cli-" + name, concat(List.of("-jar", cliJar.toString()), args), Duration.ofSeconds(60));
+  }
+
+  /** A JWT-SVID of {@link #OPS} for {@code service}, no scope: the operators' rules ask for none. */
+  private String opsToken(SpiffeId service) {
+    return mint(OPS, service);
+  }
+
+  private void countCharge(HttpResponse<String> response) {
+    if (response.statusCode() == 200) {
+      chargesPassed.incrementAndGet();
+      entriesRecorded.incrementAndGet();
+    } else if (response.statusCode() == 502 && response.body().contains("ledger refused payments")) {
+      chargesPassed.incrementAndGet();
+    }
+  }
+
+  private void countLedgerRead(HttpResponse<String> response) {
+    if (response.statusCode() == 200) {
+      ledgerReads++;
+    }
+  }
+
+  @SafeVarargs
+  private static List<String> concat(List<String>... parts) {
+    List<String> all = new ArrayList<>();
+    for (List<String> part : parts) {
+      all.addAll(part);
+    }
+    return all;
+  }
+
+  private static int occurrences(String text, String what) {
+    Matcher m = Pattern.compile(Pattern.quote(what)).matcher(text);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
   }
 
   // ------------------------------------------------------------------------------------------------- helpers
@@ -425,6 +674,11 @@ public final class DemoStory {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  private HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
+        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private HttpResponse<String> post(String url, @Nullable String token) throws IOException, InterruptedException {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
         .POST(HttpRequest.BodyPublishers.noBody());
@@ -440,6 +694,12 @@ public final class DemoStory {
     if (svid == null) {
       throw new IllegalStateException("no demo SVID yet");
     }
+    return ledgerGet(svid, path);
+  }
+
+  /** GET on the ledger over mutual TLS with {@code svid}'s certificate only, on a new TLS context. */
+  private HttpResponse<String> ledgerGet(RotatingX509SvidSource svid, String path)
+      throws IOException, InterruptedException {
     SSLContext tls = SpiffeTls.context(svid,
         X509SvidVerifier.newBuilder().bundleSource(authority().bundleSource()).build(), PeerAuthorizer.exactly(LEDGER));
     HttpClient client = HttpClient.newBuilder().sslContext(tls).sslParameters(SpiffeTls.clientParameters(tls))

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,37 @@ final class Services {
         .redirectOutput(log.toFile()).start();
     processes.put(name, process);
     return process;
+  }
+
+  /** What a command run to its end printed, and its exit status (-1 when it was stopped for taking too long). */
+  record Finished(int exit, String out, String err) {}
+
+  /**
+   * Runs {@code command} (a {@code java} process of this JVM's installation: {@code java} and then {@code args}) to its
+   * end, at most {@code timeout}, with its output in {@code <work>/<name>.out} and {@code .err}. It is in the process
+   * table while it runs, so {@link #stopAll()} (Ctrl-C) stops it too.
+   */
+  Finished runJava(String name, List<String> args, Duration timeout) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    command.addAll(args);
+    Path out = work.resolve(name + ".out");
+    Path err = work.resolve(name + ".err");
+    Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    processes.put(name, process);
+    try {
+      int exit = -1;
+      if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        exit = process.exitValue();
+      } else {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+      return new Finished(exit, Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+    } finally {
+      processes.remove(name, process);
+    }
   }
 
   /** True while the process of {@code name} runs. */

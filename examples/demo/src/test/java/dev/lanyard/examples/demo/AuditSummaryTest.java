@@ -29,6 +29,25 @@ class AuditSummaryTest {
   }
 
   @Test
+  void ofWhenAuthorityEventsOnTheSameLoggerThenCountedByKindNotAsDecisions() {
+    AuditSummary summary = AuditSummary.of(List.of(
+        "{\"time\":\"2026-12-06T02:47:55Z\",\"event\":\"jwt_svid_minted\",\"trustDomain\":\"example.org\","
+            + "\"subject\":\"spiffe://example.org/orders\",\"audience\":[\"spiffe://example.org/payments\"]}",
+        "{\"time\":\"2026-12-06T02:47:56Z\",\"event\":\"x509_svid_issued\",\"trustDomain\":\"example.org\"}",
+        "{\"time\":\"2026-12-06T02:47:57Z\",\"event\":\"x509_svid_issued\",\"trustDomain\":\"example.org\"}",
+        "{\"time\":\"t\",\"decision\":\"PUBLIC\",\"method\":\"GET\",\"path\":\"/ready\"}",
+        // A decision whose path claims to be an event is still a decision.
+        "{\"time\":\"t\",\"decision\":\"PUBLIC\",\"path\":\"/x\\\",\\\"event\\\":\\\"key_revoked\"}"));
+
+    assertThat(summary.total()).isEqualTo(2);
+    assertThat(summary.events("jwt_svid_minted")).isEqualTo(1);
+    assertThat(summary.events("x509_svid_issued")).isEqualTo(2);
+    assertThat(summary.events("key_revoked")).isZero();
+    assertThat(summary.describe())
+        .isEqualTo("2 decisions, PUBLIC 2; authority events: jwt_svid_minted=1 x509_svid_issued=2");
+  }
+
+  @Test
   void ofWhenNoLinesThenEmpty() {
     AuditSummary summary = AuditSummary.of(List.of());
 

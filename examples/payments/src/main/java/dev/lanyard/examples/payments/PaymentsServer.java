@@ -2,6 +2,7 @@ package dev.lanyard.examples.payments;
 
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.servlet.LanyardFilter;
+import dev.lanyard.servlet.TrustGraphServlet;
 import dev.lanyard.spiffe.TrustDomain;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +19,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleState;
+import org.apache.catalina.Wrapper;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
@@ -27,7 +29,9 @@ import org.apache.tomcat.util.descriptor.web.FilterMap;
  * {@code spiffe://example.org/payments}: a plain servlet application on embedded Tomcat 11. {@link LanyardFilter} is
  * declared with init-params exactly as {@code web.xml} would declare it (trust domain, audience, bundle file, policy
  * file under {@code WEB-INF}); the application's servlet reads the verified caller from the request. Outbound, it
- * records each charge at the ledger over mutual TLS ({@link LedgerClient}).
+ * records each charge at the ledger over mutual TLS ({@link LedgerClient}). {@link TrustGraphServlet} serves the
+ * filter's trust graph at {@code /lanyard/graph} ({@code ?format=json|dot|mermaid}), behind the same filter: the policy
+ * lets only {@code spiffe://example.org/ops} read it.
  *
  * <p>When the filter refuses its configuration Tomcat would keep listening and answer 404 to everything; this main
  * checks the context's state after start, prints why, and exits with status 2 instead.
@@ -83,6 +87,12 @@ public final class PaymentsServer {
     context.addFilterMap(map);
     Tomcat.addServlet(context, "payments", new PaymentsServlet(ledger));
     context.addServletMappingDecoded("/*", "payments");
+    // The trust graph (opt-in), as web.xml: <servlet><servlet-name>lanyard-graph</servlet-name><servlet-class>
+    // dev.lanyard.servlet.TrustGraphServlet</servlet-class><init-param>filter-name = lanyard</init-param></servlet>
+    // mapped to /lanyard/graph. The filter covers it: only the policy's GET /lanyard/graph callers read it.
+    Wrapper graph = Tomcat.addServlet(context, "lanyard-graph", TrustGraphServlet.class.getName());
+    graph.addInitParameter(TrustGraphServlet.FILTER_NAME, "lanyard");
+    context.addServletMappingDecoded("/lanyard/graph", "lanyard-graph");
 
     List<String> startupErrors = new ArrayList<>();
     Handler capture = new Handler() {
