@@ -201,6 +201,8 @@ class LanyardAutoConfigurationTest {
       UserAuditConfiguration.events.set(0);
       context.getBean(LanyardInbound.class).audit().record(dev.lanyard.audit.AuditEvent
           .newBuilder(java.time.Instant.now(), dev.lanyard.audit.AuditEvent.Decision.DENIED).build());
+      // Delivered on the audit thread (lanyard.audit.async defaults to true): wait for it, not for luck.
+      assertThat(context.getBean(LanyardAudit.class).flush(java.time.Duration.ofSeconds(10))).isTrue();
       assertThat(UserAuditConfiguration.events.get()).isEqualTo(1);
       assertThat(context.getBean(AuditCounters.class).rejected()).containsEntry("DENIED", 1L);
     });
