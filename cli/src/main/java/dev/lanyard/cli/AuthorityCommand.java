@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import javax.security.auth.x500.X500Principal;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -118,6 +119,9 @@ final class AuthorityCommand implements Runnable {
             + "--upstream-key.")
     @Nullable Path upstreamCert;
 
+    @Mixin
+    AuditOptions audit;
+
     @Override
     public Integer call() {
       TrustDomain td = TrustDomain.of(trustDomain);
@@ -141,7 +145,10 @@ final class AuthorityCommand implements Runnable {
               + e.getMessage());
         }
       }
-      EmbeddedAuthority authority = builder.directory(dir).build();
+      EmbeddedAuthority authority;
+      try (CliAudit trail = audit.open()) {
+        authority = builder.directory(dir).auditSink(trail).build();
+      }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("trustDomain", td.name());
       out.put("dir", dir.toAbsolutePath().toString());
@@ -208,9 +215,16 @@ final class AuthorityCommand implements Runnable {
             + "plain JWKS (use sig, alg); pem: the X.509 roots as PEM certificates.")
     Format format;
 
+    @Mixin
+    AuditOptions audit;
+
     @Override
     public Integer call() {
-      EmbeddedAuthority authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec));
+      EmbeddedAuthority authority;
+      try (CliAudit trail = audit.open()) {
+        // Opening does the authority's due maintenance (a key retired, say): audited like any change.
+        authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec), trail);
+      }
       dev.lanyard.trust.TrustBundle bundle = authority.bundle();
       switch (format) {
         case jwks:
@@ -242,20 +256,25 @@ final class AuthorityCommand implements Runnable {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "The authority's directory.")
     Path dir;
 
+    @Mixin
+    AuditOptions audit;
+
     @Override
     public Integer call() {
-      EmbeddedAuthority authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec));
-      AuthorityKey changed = authority.rotateJwtKey();
       Map<String, Object> out = new LinkedHashMap<>();
-      out.put("action", changed.state().name().equals("ACTIVE") ? "activated" : "prepared");
-      out.put("key", describe(changed));
-      out.put("keys", describeKeys(authority));
-      AuthorityCa ca = authority.rotateX509Ca();
-      Map<String, Object> x509 = new LinkedHashMap<>();
-      x509.put("action", ca.state() == KeyState.ACTIVE ? "activated" : "prepared");
-      x509.put("ca", describe(ca));
-      x509.put("cas", describeCas(authority));
-      out.put("x509", x509);
+      try (CliAudit trail = audit.open()) {
+        EmbeddedAuthority authority = EmbeddedAuthority.open(dir, Lanyard.clock(spec), trail);
+        AuthorityKey changed = authority.rotateJwtKey();
+        out.put("action", changed.state().name().equals("ACTIVE") ? "activated" : "prepared");
+        out.put("key", describe(changed));
+        out.put("keys", describeKeys(authority));
+        AuthorityCa ca = authority.rotateX509Ca();
+        Map<String, Object> x509 = new LinkedHashMap<>();
+        x509.put("action", ca.state() == KeyState.ACTIVE ? "activated" : "prepared");
+        x509.put("ca", describe(ca));
+        x509.put("cas", describeCas(authority));
+        out.put("x509", x509);
+      }
       Output.json(spec, out);
       return 0;
     }

@@ -73,6 +73,9 @@ final class JwtCommand implements Runnable {
         description = "Lifetime, e.g. 90s, 5m, 1h or PT5M (default: the authority's, 5m).")
     @Nullable Duration ttl;
 
+    @Mixin
+    AuditOptions audit;
+
     @Override
     public Integer call() {
       SpiffeId subject = SpiffeId.parse(spiffeId);
@@ -84,13 +87,16 @@ final class JwtCommand implements Runnable {
           }
         }
       }
-      EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec));
-      // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
-      if (ttl != null && ttl.compareTo(authority.maxJwtSvidTtl()) > 0) {
-        throw new CliException("--ttl " + ttl + " exceeds the authority's maximum JWT-SVID TTL ("
-            + authority.maxJwtSvidTtl().toSeconds() + "s)");
+      JwtSvid svid;
+      try (CliAudit trail = audit.open()) {
+        EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec), trail);
+        // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
+        if (ttl != null && ttl.compareTo(authority.maxJwtSvidTtl()) > 0) {
+          throw new CliException("--ttl " + ttl + " exceeds the authority's maximum JWT-SVID TTL ("
+              + authority.maxJwtSvidTtl().toSeconds() + "s)");
+        }
+        svid = authority.mint(subject, audiences, scopeList, ttl);
       }
-      JwtSvid svid = authority.mint(subject, audiences, scopeList, ttl);
       spec.commandLine().getOut().println(svid.token());
       return 0;
     }

@@ -45,6 +45,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -97,6 +98,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "INSECURE: serve cleartext http on a loopback address instead of https, for tests only.")
   boolean insecureHttp;
 
+  @Mixin
+  AuditOptions audit;
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) {
@@ -134,11 +138,21 @@ final class ServeCommand implements Callable<Integer> {
       }
     }
     SSLContext tls = insecureHttp ? null : tlsContext(tlsCert, tlsKey);
+    try (CliAudit trail = audit.open()) {
+      return serve(tls, host, bind, issuerUrl, trail);
+    }
+  }
 
+  /**
+   * Serves until stopped. Each (re-)opening of the directory does the authority's due maintenance (a key retired, an
+   * expired one dropped), recorded to {@code trail}; changes made by other processes are theirs to audit.
+   */
+  private int serve(@Nullable SSLContext tls, @Nullable String host, @Nullable InetAddress bind,
+      @Nullable String issuerUrl, CliAudit trail) {
     Clock clock = Lanyard.clock(spec);
     Path directory = dir;
     WatchedFile<EmbeddedAuthority> authority = new WatchedFile<>(directory.resolve("authority.json"),
-        Duration.ofSeconds(1), clock, file -> EmbeddedAuthority.open(directory, clock), "authority directory",
+        Duration.ofSeconds(1), clock, file -> EmbeddedAuthority.open(directory, clock, trail), "authority directory",
         "authority", LOG);
     authority.current();
     TrustDocuments<TrustBundle> documents = new TrustDocuments<>(() -> authority.current().bundle(),

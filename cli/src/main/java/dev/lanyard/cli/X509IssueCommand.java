@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,6 +55,9 @@ final class X509IssueCommand implements Callable<Integer> {
       description = "Directory to write to; created with mode 0700 when missing.")
   Path out;
 
+  @Mixin
+  AuditOptions audit;
+
   @Override
   public Integer call() {
     SpiffeId id = SpiffeId.parse(spiffeId);
@@ -67,18 +71,21 @@ final class X509IssueCommand implements Callable<Integer> {
     CliFiles.refuseExisting(targets);
     byte @Nullable [] csrDer = csr == null ? null : readCsr(csr);
 
-    EmbeddedAuthority authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec));
-    // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
-    if (ttl != null && ttl.compareTo(authority.maxX509SvidTtl()) > 0) {
-      throw new CliException("--ttl " + ttl + " exceeds the authority's maximum X.509-SVID TTL ("
-          + authority.maxX509SvidTtl().toSeconds() + "s)");
-    }
+    EmbeddedAuthority authority;
     X509Svid svid;
-    try {
-      svid = csrDer == null ? authority.issueX509Svid(id, ttl, dnsNames)
-          : authority.issueX509SvidForCsr(csrDer, id, ttl, dnsNames);
-    } catch (IllegalArgumentException e) {
-      throw new CliException(java.util.Objects.requireNonNullElse(e.getMessage(), "cannot issue this X.509-SVID"));
+    try (CliAudit trail = audit.open()) {
+      authority = EmbeddedAuthority.open(authorityDir, Lanyard.clock(spec), trail);
+      // The library shortens a TTL over the maximum; asked for on the command line, it is a usage error instead.
+      if (ttl != null && ttl.compareTo(authority.maxX509SvidTtl()) > 0) {
+        throw new CliException("--ttl " + ttl + " exceeds the authority's maximum X.509-SVID TTL ("
+            + authority.maxX509SvidTtl().toSeconds() + "s)");
+      }
+      try {
+        svid = csrDer == null ? authority.issueX509Svid(id, ttl, dnsNames)
+            : authority.issueX509SvidForCsr(csrDer, id, ttl, dnsNames);
+      } catch (IllegalArgumentException e) {
+        throw new CliException(java.util.Objects.requireNonNullElse(e.getMessage(), "cannot issue this X.509-SVID"));
+      }
     }
     String roots = authority.bundle().toPem();
 

@@ -167,8 +167,9 @@ final class InitParams {
   }
 
   /**
-   * The SLF4J audit sink the {@code audit-allowed-level} and {@code audit-async} init-params describe: by default
-   * allowed decisions at DEBUG, behind a queue of {@value LanyardFilter.Builder#DEFAULT_AUDIT_QUEUE} events.
+   * The SLF4J audit sink the {@code audit-allowed-level}, {@code audit-async} and {@code audit-queue-size}
+   * init-params describe: by default allowed decisions at DEBUG, behind a queue of
+   * {@value LanyardFilter.Builder#DEFAULT_AUDIT_QUEUE} events.
    */
   static AuditSink auditSink(FilterConfig config) throws InitParamException {
     String level = config.getInitParameter(LanyardFilter.AUDIT_ALLOWED_LEVEL);
@@ -178,11 +179,31 @@ final class InitParams {
     } catch (IllegalArgumentException e) {
       throw new InitParamException(LanyardFilter.AUDIT_ALLOWED_LEVEL, "must be TRACE, DEBUG, INFO or OFF");
     }
+    // Checked with audit-async=false too: a value that would fail once async is turned on fails now.
+    int queueSize = auditQueueSize(config);
     String async = config.getInitParameter(LanyardFilter.AUDIT_ASYNC);
     if (async != null && !async.isBlank() && !flag(config, LanyardFilter.AUDIT_ASYNC)) {
       return slf4j;
     }
-    return AuditSink.async(slf4j, LanyardFilter.Builder.DEFAULT_AUDIT_QUEUE);
+    return AuditSink.async(slf4j, queueSize);
+  }
+
+  /** The {@code audit-queue-size} init-param, or the default when it is not set. */
+  static int auditQueueSize(FilterConfig config) throws InitParamException {
+    String value = config.getInitParameter(LanyardFilter.AUDIT_QUEUE_SIZE);
+    if (value == null || value.isBlank()) {
+      return LanyardFilter.Builder.DEFAULT_AUDIT_QUEUE;
+    }
+    try {
+      int size = Integer.parseInt(value.strip());
+      if (size >= 1 && size <= AsyncAuditSink.MAX_CAPACITY) {
+        return size;
+      }
+    } catch (NumberFormatException e) {
+      // named below
+    }
+    throw new InitParamException(LanyardFilter.AUDIT_QUEUE_SIZE, "must be a whole number between 1 and "
+        + AsyncAuditSink.MAX_CAPACITY);
   }
 
   /** The OIDC verifier the {@code oidc-*} init-params configure, or null when {@code oidc-issuers} is not set. */

@@ -158,6 +158,11 @@ public final class LanyardFilter implements Filter {
    */
   public static final String AUDIT_ASYNC = "audit-async";
   /**
+   * Init-param: how many events the asynchronous audit sink ({@link #AUDIT_ASYNC}) holds while the logger catches up
+   * (default 8192, between 1 and 1000000); beyond it events are dropped, counted and warned about.
+   */
+  public static final String AUDIT_QUEUE_SIZE = "audit-queue-size";
+  /**
    * Init-param: the most edges the filter's {@link #trustGraph()} keeps (default 10000); calls on new edges beyond it
    * are counted as overflow.
    */
@@ -424,7 +429,7 @@ public final class LanyardFilter implements Filter {
     }
 
     /** The queue capacity of the default audit sink. */
-    static final int DEFAULT_AUDIT_QUEUE = 10_000;
+    static final int DEFAULT_AUDIT_QUEUE = 8192;
 
     FilterEngine engine(AutoCloseable resources) {
       if (trustDomain == null || audience == null || bundleSource == null || policy == null) {

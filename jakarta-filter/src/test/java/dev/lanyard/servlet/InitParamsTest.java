@@ -6,15 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.lanyard.audit.AsyncAuditSink;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
+import dev.lanyard.testing.Await;
 import dev.lanyard.testing.Stderr;
 import jakarta.servlet.FilterConfig;
 import jakarta.servlet.ServletContext;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.testing.Stderr;
@@ -179,6 +185,82 @@ class InitParamsTest {
     params.put(LanyardFilter.AUDIT_ASYNC, "maybe");
     assertThatThrownBy(() -> InitParams.auditSink(config())).hasMessage(
         "init-param 'audit-async': must be true or false");
+  }
+
+  @Test
+  void auditQueueSizeWhenSetThenParsedAndWhenInvalidThenErrorNamesTheInitParamEvenWithAsyncOff() throws Exception {
+    assertThat(InitParams.auditQueueSize(config())).isEqualTo(8192);
+    params.put(LanyardFilter.AUDIT_QUEUE_SIZE, " 16 ");
+    assertThat(InitParams.auditQueueSize(config())).isEqualTo(16);
+    params.put(LanyardFilter.AUDIT_QUEUE_SIZE, "1000000");
+    assertThat(InitParams.auditQueueSize(config())).isEqualTo(1_000_000);
+    for (String async : new String[] {"true", "false"}) {
+      params.put(LanyardFilter.AUDIT_ASYNC, async);
+      for (String bad : new String[] {"0", "-1", "lots", "1000001", "99999999999", "8k"}) {
+        params.put(LanyardFilter.AUDIT_QUEUE_SIZE, bad);
+        assertThatThrownBy(() -> InitParams.auditSink(config())).isInstanceOf(InitParams.InitParamException.class)
+            .hasMessage("init-param 'audit-queue-size': must be a whole number between 1 and 1000000");
+      }
+    }
+  }
+
+  @Test
+  void auditSinkWhenQueueSizeTwoAndTheLoggerBlockedThenEventsBeyondTheQueueAreDroppedAndCounted() throws Exception {
+    params.put(LanyardFilter.AUDIT_QUEUE_SIZE, "2");
+    AsyncAuditSink sink = (AsyncAuditSink) InitParams.auditSink(config());
+    CountDownLatch stalled = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    PrintStream original = System.err;
+    // slf4j-simple writes on System.err, a line at a time: the delivery thread hangs on this test's first event, like
+    // a log appender that stalls (other filters' audit threads, named alike, pass).
+    String stall = "/stall-" + System.nanoTime();
+    System.setErr(new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        if (new String(b, off, len, StandardCharsets.UTF_8).contains(stall)) {
+          stalled.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        original.write(b, off, len);
+      }
+    }, true, StandardCharsets.UTF_8));
+    // The first drop is warned about on the recording thread, through slf4j-simple, which waits for the stalled
+    // line: that recording runs on its own thread, and the rest (not warned about again within the minute) here.
+    Thread first = new Thread(() -> {
+      sink.record(AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.DENIED).request("GET", stall).build());
+      try {
+        stalled.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      for (int i = 1; i <= 3; i++) {
+        sink.record(AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.DENIED).request("GET", "/" + i).build());
+      }
+    }, "first-recorder");
+    try {
+      first.start();
+      assertThat(stalled.await(10, TimeUnit.SECONDS)).isTrue();
+      Await.until("the fourth event dropped", () -> sink.dropped() == 1, Duration.ofSeconds(10));
+      for (int i = 4; i < 10; i++) {
+        sink.record(AuditEvent.newBuilder(Instant.now(), AuditEvent.Decision.DENIED).request("GET", "/" + i).build());
+      }
+      // The delivery thread hangs on the first event and the queue holds the next two: the other seven are dropped.
+      assertThat(sink.dropped()).isEqualTo(7);
+    } finally {
+      release.countDown();
+      first.join(10_000);
+      System.setErr(original);
+      sink.close();
+    }
   }
 
   @Test

@@ -24,8 +24,8 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  *       on the recording thread: both are lock-free and never block;</li>
  *   <li>the SLF4J sink (logger {@code lanyard.audit}, allowed decisions at {@code lanyard.audit.allowed-level}) and
  *       every {@code AuditSink} bean of the application, each on its own so that one throwing never keeps an event
- *       from the others, behind {@link AuditSink#async(AuditSink, int)} unless {@code lanyard.audit.async=false}: a
- *       slow or failing sink never delays or fails a request.</li>
+ *       from the others, behind {@link AuditSink#async(AuditSink, int)} (a queue of {@code lanyard.audit.queue-size}
+ *       events) unless {@code lanyard.audit.async=false}: a slow or failing sink never delays or fails a request.</li>
  * </ul>
  * Closing it delivers what is queued (within 5 s) and stops the delivery thread.
  *
@@ -35,8 +35,9 @@ final class LanyardAudit implements AutoCloseable {
   static final String ALLOWED_LEVEL = "lanyard.audit.allowed-level";
   static final String RING_SIZE = "lanyard.audit.ring-size";
   static final String ASYNC = "lanyard.audit.async";
-  /** The queue of the asynchronous sink: events beyond it are dropped and counted. */
-  static final int QUEUE_CAPACITY = 8192;
+  static final String QUEUE_SIZE = "lanyard.audit.queue-size";
+  /** The default queue of the asynchronous sink: events beyond it are dropped and counted. */
+  static final int DEFAULT_QUEUE_SIZE = 8192;
   private static final Logger LOG = LoggerFactory.getLogger(LanyardAudit.class);
 
   private final AuditSink sink;
@@ -67,11 +68,16 @@ final class LanyardAudit implements AutoCloseable {
     if (ringSize < 0 || ringSize > AuditRing.MAX_CAPACITY) {
       throw LanyardSettings.invalid(RING_SIZE, ringSize, "must be between 0 (no ring) and " + AuditRing.MAX_CAPACITY);
     }
+    int queueSize = properties.getQueueSize();
+    if (queueSize < 1 || queueSize > AsyncAuditSink.MAX_CAPACITY) {
+      // Checked with async=false too: a setting that would fail once async is turned on fails now.
+      throw LanyardSettings.invalid(QUEUE_SIZE, queueSize, "must be between 1 and " + AsyncAuditSink.MAX_CAPACITY);
+    }
     List<AuditSink> delivered = new ArrayList<>(listeners.size() + 1);
     delivered.add(slf4j);
     delivered.addAll(listeners);
     AuditSink fanOut = new FanOut(List.copyOf(delivered));
-    AsyncAuditSink async = properties.isAsync() ? AuditSink.async(fanOut, QUEUE_CAPACITY) : null;
+    AsyncAuditSink async = properties.isAsync() ? AuditSink.async(fanOut, queueSize) : null;
     AuditRing ring = ringSize == 0 ? null : AuditRing.withCapacity(ringSize);
     AuditSink sink = counters.sink();
     if (ring != null) {

@@ -523,10 +523,17 @@ public class LanyardProperties {
 
     /**
      * Whether the SLF4J logger and the {@code AuditSink} beans receive events on a separate thread (default true), so
-     * that a slow or failing sink never delays or fails a request; events beyond a queue of 8192 are dropped and
-     * counted. {@code false} calls them on the request thread.
+     * that a slow or failing sink never delays or fails a request; events beyond a queue of {@code queue-size} are
+     * dropped and counted. {@code false} calls them on the request thread.
      */
     private boolean async = true;
+
+    /**
+     * How many events the asynchronous delivery ({@code lanyard.audit.async=true}) holds for the SLF4J logger and the
+     * {@code AuditSink} beans while they catch up; beyond it events are dropped, counted and warned about once a
+     * minute. Default 8192, between 1 and 1000000.
+     */
+    private int queueSize = 8192;
 
     public String getAllowedLevel() {
       return allowedLevel;
@@ -550,6 +557,14 @@ public class LanyardProperties {
 
     public void setAsync(boolean async) {
       this.async = async;
+    }
+
+    public int getQueueSize() {
+      return queueSize;
+    }
+
+    public void setQueueSize(int queueSize) {
+      this.queueSize = queueSize;
     }
   }
 

@@ -14,11 +14,18 @@ import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.testing.Await;
 import dev.lanyard.testing.RawResponse;
 import dev.lanyard.testing.SecretFragments;
+import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.BundleUnavailableException;
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +35,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ssl.SslAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -48,8 +62,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The starter's audit trail in a real application on a random port with Spring Security: an event with every field for
- * each outcome of the Spring bridge and of the filter under it, every {@link AuditSink} bean receiving them (a
- * blocked and a throwing one never holding up a request), and the actuator's audit and graph parts.
+ * each outcome of the Spring bridge and of the filter under it (the 503 of a trust bundle gone down included), every
+ * {@link AuditSink} bean receiving them (a blocked and a throwing one never holding up a request), the actuator's
+ * audit and graph parts, and {@code lanyard.audit.queue-size}. Everything the test class writes to stdout and stderr
+ * — the application's whole log, its {@code lanyard.audit} lines (allowed decisions too, at INFO here) included — is
+ * captured from before the application starts and scanned for every token and key the tests saw.
  */
 @SpringBootTest(classes = LanyardAuditTest.AuditApp.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -61,6 +78,7 @@ import org.springframework.web.bind.annotation.RestController;
         "lanyard.policy.rules[4]=GET /load any",
         "lanyard.policy.rules[5]=GET /actuator/** spiffe://example.org/ops",
         "lanyard.audit.ring-size=50",
+        "lanyard.audit.allowed-level=INFO",
         "management.endpoints.web.exposure.include=lanyard"})
 class LanyardAuditTest {
   static final SpiffeId PAYMENTS = SpiffeId.parse("spiffe://example.org/payments");
@@ -87,12 +105,85 @@ class LanyardAuditTest {
   @Autowired
   Throwing throwing;
 
+  @Autowired
+  AtomicBoolean bundleDown;
+
+  @Autowired
+  AuditCounters counters;
+
+  @Autowired
+  LanyardIdentity identity;
+
+  /** Every secret any test of this class saw, for the scan of the whole captured output after the last one. */
+  private static final SecretFragments ALL_SECRETS = new SecretFragments();
+  /** What the test class wrote to stdout and stderr (the application's log included) since before it started. */
+  private static final ByteArrayOutputStream CAPTURED = new ByteArrayOutputStream();
+  private static PrintStream originalOut = System.out;
+  private static PrintStream originalErr = System.err;
+
   private final HttpClient http = HttpClient.newHttpClient();
   private final SecretFragments secrets = new SecretFragments();
+
+  /**
+   * Tees stdout and stderr into {@link #CAPTURED} before the application context starts (Spring loads it when the
+   * first test instance is prepared, after this), so that its start-up log is scanned too. Logback's console appender
+   * and slf4j-simple both look {@code System.out}/{@code System.err} up on every write.
+   */
+  @BeforeAll
+  static void captureOutput() {
+    originalOut = System.out;
+    originalErr = System.err;
+    System.setOut(tee(originalOut));
+    System.setErr(tee(originalErr));
+  }
+
+  private static PrintStream tee(PrintStream original) {
+    return new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        synchronized (CAPTURED) {
+          CAPTURED.write(b);
+        }
+        original.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        synchronized (CAPTURED) {
+          CAPTURED.write(b, off, len);
+        }
+        original.write(b, off, len);
+      }
+    }, true, StandardCharsets.UTF_8);
+  }
+
+  private static String captured() {
+    synchronized (CAPTURED) {
+      return CAPTURED.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @AfterAll
+  static void noTokenOrKeyInAnythingTheApplicationLogged() {
+    System.setOut(originalOut);
+    System.setErr(originalErr);
+    String output = captured();
+    assertThat(output).as("the application's log was captured").contains("lanyard.audit");
+    assertThat(ALL_SECRETS.count()).isGreaterThan(10);
+    ALL_SECRETS.assertAbsentFrom("the whole output of LanyardAuditTest", output);
+  }
+
+  @AfterEach
+  void bundleUpAndEventsDelivered() {
+    bundleDown.set(false);
+    assertThat(audit.flush(Duration.ofSeconds(10))).isTrue();
+    ALL_SECRETS.privateKey(identity.x509Svids().current().privateKey());
+  }
 
   private JwtSvid svid(SpiffeId subject, String... scopes) {
     JwtSvid svid = authority.mint(subject, List.of(PAYMENTS.toString()), List.of(scopes), null);
     secrets.token(svid.token());
+    ALL_SECRETS.token(svid.token());
     return svid;
   }
 
@@ -365,6 +456,59 @@ class LanyardAuditTest {
     audit.ring().orElseThrow().events().forEach(e -> all.append(e).append('\n'));
     assertThat(secrets.count()).isGreaterThanOrEqualTo(2);
     secrets.assertAbsentFrom("the audit events", all.toString());
+    String log = captured();
+    List<String> auditLines = log.lines().filter(l -> l.contains("lanyard.audit") && l.contains("{\"time\""))
+        .collect(Collectors.toList());
+    assertThat(auditLines).as("the lanyard.audit lines of these calls")
+        .anySatisfy(l -> assertThat(l).contains("\"tokenId\":\"" + svid.tokenId() + "\"").contains("ALLOWED"))
+        .anySatisfy(l -> assertThat(l).contains("\"decision\":\"REJECTED\"")
+            .contains(AuditEvent.tokenFingerprint(svid.token() + "x")));
+    secrets.privateKey(identity.x509Svids().current().privateKey());
+    secrets.assertAbsentFrom("the logger output (lanyard.audit lines and all else)", log);
+  }
+
+  @Test
+  void bundleUnavailableWhenCallerPresentsTokenThen503AndOneUnavailableEventWithEveryField() throws Exception {
+    JwtSvid svid = svid(ORDERS, "payments:charge");
+    String traceId = "0af7651916cd43dd8448eb211c80319c";
+    bundleDown.set(true);
+    Instant before = Instant.now();
+
+    HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+        URI.create("http://localhost:" + port + "/charge"))
+        .header("traceparent", "00-" + traceId + "-b7ad6b7169203331-01")
+        .header("Authorization", "Bearer " + svid.token()).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.headers().firstValue("WWW-Authenticate")).isEmpty();
+    assertThat(audit.flush(Duration.ofSeconds(10))).isTrue();
+    List<AuditEvent> events = recording.events.stream().filter(e -> e.traceId().filter(traceId::equals).isPresent())
+        .collect(Collectors.toList());
+    assertThat(events).as("one event for the request, from the filter; Spring Security adds none").hasSize(1);
+    AuditEvent e = events.get(0);
+    assertThat(e.time()).isBetween(before, Instant.now());
+    assertThat(e.decision()).isEqualTo(AuditEvent.Decision.UNAVAILABLE);
+    assertThat(e.reason()).contains("BUNDLE_UNAVAILABLE");
+    assertThat(e.method()).contains("GET");
+    assertThat(e.path()).contains("/charge");
+    assertThat(e.callee()).contains(PAYMENTS.toString());
+    assertThat(e.caller()).as("nothing was verified, nothing claimed").isEmpty();
+    assertThat(e.callerVerified()).isFalse();
+    assertThat(e.credential()).contains(AuditEvent.Credential.JWT);
+    assertThat(e.tokenId()).isEmpty();
+    assertThat(e.tokenHash()).contains(AuditEvent.tokenFingerprint(svid.token()));
+    assertThat(e.keyId()).isEmpty();
+    assertThat(e.rule()).isEmpty();
+    assertThat(e.scopesPresented()).isEmpty();
+    assertThat(e.scopesRequired()).isEmpty();
+    assertThat(e.traceId()).contains(traceId);
+    assertThat(audit.ring().orElseThrow().events()).contains(e);
+    assertThat(counters.rejected()).containsKey("UNAVAILABLE");
+    // On logger lanyard.audit at WARN, as the same JSON.
+    assertThat(captured().lines().filter(l -> l.contains(traceId) && l.contains("lanyard.audit")))
+        .singleElement().satisfies(l -> assertThat(l).contains("WARN").endsWith(e.toJson()));
+    bundleDown.set(false);
+    assertThat(get("/charge", svid.token()).statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -382,6 +526,68 @@ class LanyardAuditTest {
     p.setRingSize(-1);
     assertThatThrownBy(() -> LanyardAudit.create(p, new AuditCounters(), List.of()))
         .isInstanceOf(InvalidConfigurationPropertyValueException.class).hasMessageContaining(LanyardAudit.RING_SIZE);
+  }
+
+  @Test
+  void createWhenQueueSizeOutOfRangeThenStartupErrorNamesThePropertyEvenWhenSynchronous() {
+    for (int bad : new int[] {0, -1, 1_000_001}) {
+      for (boolean async : new boolean[] {true, false}) {
+        LanyardProperties.Audit p = new LanyardProperties.Audit();
+        p.setQueueSize(bad);
+        p.setAsync(async);
+        assertThatThrownBy(() -> LanyardAudit.create(p, new AuditCounters(), List.of()))
+            .isInstanceOf(InvalidConfigurationPropertyValueException.class)
+            .hasMessageContaining(LanyardAudit.QUEUE_SIZE).hasMessageContaining("between 1 and 1000000");
+      }
+    }
+  }
+
+  @Test
+  void createWhenQueueSizeTwoAndSinkBlockedThenEventsBeyondTheQueueAreDroppedAndCounted() {
+    LanyardProperties.Audit p = new LanyardProperties.Audit();
+    assertThat(p.getQueueSize()).isEqualTo(LanyardAudit.DEFAULT_QUEUE_SIZE).isEqualTo(8192);
+    p.setQueueSize(2);
+    p.setAllowedLevel("OFF");
+    Blocking blocked = new Blocking();
+    Recording recorded = new Recording();
+    blocked.block();
+    try (LanyardAudit a = LanyardAudit.create(p, new AuditCounters(), List.of(blocked, recorded))) {
+      for (int i = 0; i < 10; i++) {
+        a.sink().record(AuditEvent.newBuilder(Instant.EPOCH, AuditEvent.Decision.ALLOWED).request("GET", "/" + i)
+            .build());
+      }
+      // The delivery thread holds at most one event (blocked on it), the queue two more: 7 or 8 are dropped.
+      assertThat(a.dropped()).isBetween(7L, 8L);
+      blocked.release();
+      assertThat(a.flush(Duration.ofSeconds(10))).isTrue();
+      assertThat(recorded.events).hasSize((int) (10 - a.dropped()));
+    } finally {
+      blocked.release();
+    }
+    p.setQueueSize(LanyardAudit.DEFAULT_QUEUE_SIZE);
+    Blocking again = new Blocking();
+    again.block();
+    try (LanyardAudit a = LanyardAudit.create(p, new AuditCounters(), List.of(again))) {
+      for (int i = 0; i < 10; i++) {
+        a.sink().record(AuditEvent.newBuilder(Instant.EPOCH, AuditEvent.Decision.ALLOWED).build());
+      }
+      assertThat(a.dropped()).isZero();
+    } finally {
+      again.release();
+    }
+  }
+
+  @Test
+  void queueSizePropertyWhenBadThenApplicationStartFailsNamingIt() {
+    ApplicationContextRunner runner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(LanyardAutoConfiguration.class, SslAutoConfiguration.class))
+        .withPropertyValues("lanyard.spiffe-id=spiffe://example.org/payments", "lanyard.policy.rules[0]=GET / any");
+    runner.withPropertyValues("lanyard.audit.queue-size=0").run(context -> LanyardAutoConfigurationTest
+        .assertFailure(context, "lanyard.audit.queue-size", "must be between 1 and 1000000"));
+    runner.withPropertyValues("lanyard.audit.queue-size=lots").run(context -> LanyardAutoConfigurationTest
+        .assertFailure(context, "lanyard.audit.queue-size", "lots"));
+    runner.withPropertyValues("lanyard.audit.queue-size=16").run(context ->
+        assertThat(context).hasNotFailed().hasSingleBean(LanyardAudit.class));
   }
 
   @Test
@@ -456,6 +662,23 @@ class LanyardAuditTest {
   @EnableMethodSecurity
   @Import(AuditController.class)
   static class AuditApp {
+    @Bean
+    AtomicBoolean bundleDown() {
+      return new AtomicBoolean();
+    }
+
+    /** The embedded authority's bundle, or a bundle endpoint gone down beyond its staleness bound when switched. */
+    @Bean
+    BundleSource switchableBundles(EmbeddedAuthority authority, AtomicBoolean bundleDown) {
+      BundleSource bundles = authority.bundleSource();
+      return trustDomain -> {
+        if (bundleDown.get()) {
+          throw new BundleUnavailableException("the bundle endpoint is down (test)");
+        }
+        return bundles.bundleFor(trustDomain);
+      };
+    }
+
     @Bean
     @Order(1)
     Throwing throwingSink() {
