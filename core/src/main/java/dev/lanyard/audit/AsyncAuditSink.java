@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * A sink that hands events to another sink on its own daemon thread (see {@link AuditSink#async(AuditSink, int)}), so
  * that the thread that records never waits for it: {@link #record} and {@link #recordAuthority} put the event in a
  * bounded queue and return. When the queue is full the event is dropped and counted ({@link #dropped()}), and a WARN
- * on logger {@code dev.lanyard.audit.AsyncAuditSink} says so at most once a minute. What the delegate throws is
+ * on logger {@code dev.lanyard.audit.AsyncAuditSink} says so at most once a minute, written by the delivering thread
+ * (or by {@link #close()}), never by the recording one: a stalled logging backend must not hold a request either. What the delegate throws is
  * caught and counted ({@link #failed()}), logged the same way (its type only), and delivery goes on.
  *
  * <p>Thread-safe: any number of threads may record; one thread delivers, in the order the queue received them.
@@ -36,6 +37,8 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
   private final AtomicLong lastDropWarning = new AtomicLong(System.nanoTime() - WARN_PERIOD_NANOS);
   private final AtomicLong lastFailureWarning = new AtomicLong(System.nanoTime() - WARN_PERIOD_NANOS);
   private volatile boolean closed;
+  /** Drops already warned of; read and written by the delivering thread, and by close() once it has ended. */
+  private long warnedDrops;
 
   AsyncAuditSink(AuditSink delegate, int capacity) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -64,8 +67,15 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
       accepted.incrementAndGet();
       return;
     }
-    long count = dropped.incrementAndGet();
-    if (due(lastDropWarning)) {
+    // Counted only: the delivering thread warns (warnOfDrops), so the recording thread never touches a logger.
+    dropped.incrementAndGet();
+  }
+
+  /** Warns of drops not warned of yet, at most once a minute. Only on the delivering thread, or after it ended. */
+  private void warnOfDrops() {
+    long count = dropped.get();
+    if (count > warnedDrops && due(lastDropWarning)) {
+      warnedDrops = count;
       LOG.warn("audit events dropped: the queue of the asynchronous audit sink is full ({} events) or closed; "
           + "{} dropped so far", queue.remainingCapacity() + queue.size(), count);
     }
@@ -80,6 +90,7 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
 
   private void deliver() {
     while (!closed || !queue.isEmpty()) {
+      warnOfDrops();
       Object event;
       try {
         event = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -111,6 +122,7 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
         delivered.incrementAndGet();
       }
     }
+    warnOfDrops();
   }
 
   /** How many events were dropped because the queue was full (or the sink closed). */
@@ -142,8 +154,8 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
   }
 
   /**
-   * Stops accepting events (later ones are dropped and counted), delivers those queued within 5 s, and ends the
-   * thread. Idempotent.
+   * Stops accepting events (later ones are dropped and counted, and warned of by a later close), delivers those queued
+   * within 5 s, and ends the thread. Idempotent.
    */
   @Override
   public void close() {
@@ -155,6 +167,8 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
     }
     if (worker.isAlive()) {
       worker.interrupt();
+    } else {
+      warnOfDrops(); // the worker has ended (join): drops since its last look, such as records after close
     }
   }
 

@@ -43,7 +43,8 @@ class AsyncAuditSinkTest {
   }
 
   @Test
-  void recordWhenDelegateBlocksThenCallerNeverWaitsAndOverflowIsDroppedCountedAndWarnedOnce() throws Exception {
+  void recordWhenDelegateBlocksThenCallerNeverWaitsAndOverflowIsDroppedCountedAndWarnedOnceByTheAuditThread()
+      throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch firstTaken = new CountDownLatch(1);
     AuditRing ring = AuditRing.withCapacity(100);
@@ -57,11 +58,13 @@ class AsyncAuditSinkTest {
       ring.record(event);
     };
     long[] elapsed = new long[1];
-    String log;
-    try (AsyncAuditSink sink = AuditSink.async(blocking, 4)) {
+    String recordingLog;
+    String laterLog;
+    AsyncAuditSink sink = AuditSink.async(blocking, 4);
+    try {
       sink.record(event(0));
       assertThat(firstTaken.await(10, TimeUnit.SECONDS)).isTrue();
-      log = Stderr.captureStderr(() -> {
+      recordingLog = Stderr.captureStderr(() -> {
         long start = System.nanoTime();
         for (int i = 1; i <= 1000; i++) {
           sink.record(event(i));
@@ -70,15 +73,36 @@ class AsyncAuditSinkTest {
       });
 
       assertThat(sink.dropped()).as("4 queued behind the blocked one, the rest dropped").isEqualTo(1000 - 4);
-      release.countDown();
-      assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+      laterLog = Stderr.captureStderr(() -> {
+        release.countDown();
+        assertThat(sink.flush(Duration.ofSeconds(10))).isTrue();
+        sink.close();
+      });
       assertThat(ring.events()).extracting(e -> e.tokenId().orElseThrow())
           .containsExactly("t0", "t1", "t2", "t3", "t4");
+    } finally {
+      sink.close();
     }
     assertThat(TimeUnit.NANOSECONDS.toSeconds(elapsed[0])).as("1000 records while the delegate blocks").isLessThan(2);
-    assertThat(log.lines().filter(l -> l.contains("audit events dropped"))).as("one warning per minute")
-        .hasSize(1);
-    assertThat(log).contains(" WARN ").contains("dev.lanyard.audit.AsyncAuditSink");
+    assertThat(recordingLog).as("the recording thread never logs").doesNotContain("audit events dropped");
+    assertThat(laterLog.lines().filter(l -> l.contains("audit events dropped"))).as("one warning per minute")
+        .singleElement().satisfies(line -> assertThat(line).contains("[lanyard-audit]").contains(" WARN ")
+            .contains("dev.lanyard.audit.AsyncAuditSink").contains("996 dropped so far"));
+  }
+
+  @Test
+  void closeWhenRecordsCameAfterItThenASecondCloseWarnsOfThemOnTheClosingThread() throws Exception {
+    AsyncAuditSink sink = AuditSink.async(AuditRing.withCapacity(10), 8);
+    sink.close();
+    String log = Stderr.captureStderr(() -> {
+      sink.record(event(1));
+      sink.record(event(2));
+      sink.close();
+    });
+
+    assertThat(sink.dropped()).isEqualTo(2);
+    assertThat(log.lines().filter(l -> l.contains("audit events dropped"))).singleElement()
+        .satisfies(line -> assertThat(line).contains("2 dropped so far").doesNotContain("[lanyard-audit]"));
   }
 
   @Test
