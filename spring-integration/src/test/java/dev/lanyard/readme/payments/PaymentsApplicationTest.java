@@ -5,25 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;
+import dev.lanyard.readme.CapturedRequests;
 import dev.lanyard.spiffe.SpiffeId;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.client.MockClientHttpRequest;
-import org.springframework.mock.http.client.MockClientHttpResponse;
 
 /**
  * The complete minimal service of spring-integration/README.md on a random port: the README's properties (the
@@ -31,7 +24,7 @@ import org.springframework.mock.http.client.MockClientHttpResponse;
  * {@link Checkout} with the README's target. Outbound requests are captured instead of sent, since
  * {@code payments.internal} does not exist here.
  */
-@SpringBootTest(classes = {PaymentsApplication.class, PaymentsApplicationTest.CapturedRequests.class},
+@SpringBootTest(classes = {PaymentsApplication.class, CapturedRequests.class},
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "lanyard.trust-domain=example.org",
         "lanyard.spiffe-id=spiffe://example.org/payments",
@@ -47,22 +40,6 @@ class PaymentsApplicationTest {
   @Autowired EmbeddedAuthority authority;
   @Autowired Checkout checkout;
   @Autowired CapturedRequests captured;
-
-  /** Answers every request Spring Boot's {@code RestClient}s send with 200 "charged", and keeps it. */
-  @Configuration(proxyBeanMethods = false)
-  static class CapturedRequests {
-    final List<MockClientHttpRequest> requests = new CopyOnWriteArrayList<>();
-
-    @Bean
-    RestClientCustomizer capturingRequestFactory() {
-      return builder -> builder.requestFactory((uri, method) -> {
-        MockClientHttpRequest request = new MockClientHttpRequest(method, uri);
-        request.setResponse(new MockClientHttpResponse("charged".getBytes(StandardCharsets.UTF_8), HttpStatus.OK));
-        requests.add(request);
-        return request;
-      });
-    }
-  }
 
   private HttpResponse<String> call(String method, String path, String... scopes) throws Exception {
     String token = authority.mintJwtSvid(ORDERS, PAYMENTS, scopes).token();
@@ -104,7 +81,7 @@ class PaymentsApplicationTest {
   void checkoutWhenChargingThenTheRequestCarriesATokenForPaymentsWithTheTargetsScope() throws Exception {
     assertThat(checkout.charge()).isEqualTo("charged");
 
-    MockClientHttpRequest sent = captured.requests.get(captured.requests.size() - 1);
+    MockClientHttpRequest sent = captured.last();
     assertThat(sent.getURI()).isEqualTo(URI.create("https://payments.internal:8443/api/charge"));
     String authorization = sent.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
     assertThat(authorization).startsWith("Bearer ");

@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.lanyard.authority.EmbeddedAuthority;
 import dev.lanyard.jwt.JwtSvidVerifier;
 import dev.lanyard.jwt.VerifiedJwtSvid;
+import dev.lanyard.readme.CapturedRequests;
 import dev.lanyard.spiffe.SpiffeId;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.client.MockClientHttpRequest;
-import org.springframework.mock.http.client.MockClientHttpResponse;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -28,7 +21,7 @@ import org.springframework.test.context.TestPropertySource;
  * group's client carries a token for the target, at the group's base URL. Requests are captured instead of sent,
  * since {@code payments.internal} does not exist here.
  */
-@SpringBootTest(classes = {OrdersApplication.class, ServiceGroupApplicationTest.CapturedRequests.class},
+@SpringBootTest(classes = {OrdersApplication.class, CapturedRequests.class},
     webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {
         "lanyard.trust-domain=example.org",
         "lanyard.spiffe-id=spiffe://example.org/orders",
@@ -41,28 +34,12 @@ class ServiceGroupApplicationTest {
   @Autowired PaymentsApi payments;
   @Autowired CapturedRequests captured;
 
-  /** Answers every request Spring Boot's {@code RestClient}s send with 200 "charged", and keeps it. */
-  @Configuration(proxyBeanMethods = false)
-  static class CapturedRequests {
-    final List<MockClientHttpRequest> requests = new CopyOnWriteArrayList<>();
-
-    @Bean
-    RestClientCustomizer capturingRequestFactory() {
-      return builder -> builder.requestFactory((uri, method) -> {
-        MockClientHttpRequest request = new MockClientHttpRequest(method, uri);
-        request.setResponse(new MockClientHttpResponse("charged".getBytes(StandardCharsets.UTF_8), HttpStatus.OK));
-        requests.add(request);
-        return request;
-      });
-    }
-  }
-
   @Test
   void chargeWhenCalledThroughTheGroupThenTheRequestGoesToItsBaseUrlWithATokenForPayments() throws Exception {
     assertThat(payments.charge()).isEqualTo("charged");
 
-    assertThat(captured.requests).hasSize(1);
-    MockClientHttpRequest sent = captured.requests.get(0);
+    assertThat(captured.requests()).hasSize(1);
+    MockClientHttpRequest sent = captured.requests().get(0);
     assertThat(sent.getURI()).isEqualTo(URI.create("https://payments.internal:8443/api/charge"));
     String authorization = sent.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
     assertThat(authorization).startsWith("Bearer ");
