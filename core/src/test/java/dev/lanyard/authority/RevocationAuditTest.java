@@ -12,9 +12,18 @@ import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.testing.MutableClock;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,6 +132,61 @@ class RevocationAuditTest {
     assertThat(c.revocations().isTokenRevoked(token.tokenId())).isTrue();
     assertThat(c.revocations().isSubjectRevoked(PAYMENTS, null)).isTrue();
     assertThat(inC.of(Kind.REVOKED)).isEmpty();
+  }
+
+  @Test
+  void revokeWhenManyThreadsRevokeWhileBothProcessesSyncThenEachAuditedExactlyOnceWhereMade(@TempDir Path tmp)
+      throws Exception {
+    Path dir = tmp.resolve("authority");
+    Recorder inA = new Recorder();
+    Recorder inB = new Recorder();
+    EmbeddedAuthority a = EmbeddedAuthority.newBuilder(TD).directory(dir).auditSink(inA).buildOrOpen();
+    EmbeddedAuthority b = EmbeddedAuthority.open(dir, Clock.systemUTC(), inB);
+    inA.events.clear();
+    inB.events.clear();
+    int threads = 4;
+    int each = 100;
+    Instant until = Instant.now().plus(Duration.ofMinutes(10));
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicBoolean revoking = new AtomicBoolean(true);
+    List<Future<?>> done = new ArrayList<>();
+    try {
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int i = 0; i < each; i++) {
+            a.revocations().revokeToken("t" + thread + "-" + i, until);
+          }
+          return null;
+        }));
+      }
+      // Both processes take up and write revocations all along (the watchers do too, every second).
+      Future<?> syncing = pool.submit(() -> {
+        start.await();
+        while (revoking.get()) {
+          a.syncRevocations();
+          b.syncRevocations();
+        }
+        return null;
+      });
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      revoking.set(false);
+      syncing.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    a.syncRevocations();
+    b.syncRevocations();
+
+    assertThat(inA.of(Kind.REVOKED)).hasSize(threads * each);
+    assertThat(inA.events).extracting(e -> e.credentialId().orElseThrow()).doesNotHaveDuplicates();
+    assertThat(inB.events).isEmpty();
+    assertThat(b.revocations().revokedTokens()).hasSize(threads * each);
   }
 
   @Test
