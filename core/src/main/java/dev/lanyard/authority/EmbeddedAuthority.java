@@ -243,7 +243,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    *     {@link JwtSvidMinter#mint}). Capped at the signing key's expiry: read the token's expiry, not the TTL asked
    *     for.
    * @throws IllegalArgumentException when the subject is not a workload of this trust domain, or the TTL is shorter
-   *     than 1 s (zero, negative), or an audience or scope is invalid
+   *     than 1 s (zero, negative), or an audience or scope is invalid, or the {@linkplain Builder#inventory identity
+   *     inventory} does not list the subject (recorded first as {@code ISSUANCE_REFUSED})
    */
   @Override
   public JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes,
@@ -343,7 +344,9 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @param dnsNames DNS SANs to add (optional): LDH names, either case, without trailing dot, not IP addresses; a
    *     wildcard only as the whole leftmost label with at least two labels after it ({@code *.example.org})
    * @throws IllegalArgumentException when the subject is not a workload of this trust domain, the TTL is shorter
-   *     than 1 s (zero, negative) or a DNS name is invalid (the message names it)
+   *     than 1 s (zero, negative), a DNS name is invalid (the message names it) or the
+   *     {@linkplain Builder#inventory identity inventory} does not list the subject (recorded first as
+   *     {@code ISSUANCE_REFUSED})
    */
   public X509Svid issueX509Svid(SpiffeId subject, @Nullable Duration ttl, Collection<String> dnsNames) {
     return x509.issue(subject, ttl, dnsNames);
