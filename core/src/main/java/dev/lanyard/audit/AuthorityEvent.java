@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One change of an authority's trust chain or one credential it issued: a JWT-SVID minted, an X.509-SVID issued, a
- * signing key or CA prepared, activated, tainted or retired, a credential revoked. Holds no token, key or certificate,
+ * signing key or CA prepared, activated, tainted or retired, a credential revoked, a credential refused. Holds no token, key or certificate,
  * only their ids. {@link #toJson()} (and {@link #toString()}) write it as one line of JSON.
  *
  * <p>Immutable.
@@ -40,8 +40,17 @@ public final class AuthorityEvent {
     CA_TAINTED,
     /** An X.509 CA left the bundle. */
     CA_RETIRED,
-    /** A credential (token id or certificate serial) or a whole SPIFFE ID was revoked. */
-    REVOKED
+    /**
+     * A credential (token id or certificate serial), a whole SPIFFE ID or every token of a key was revoked: in the
+     * process that revoked it, through the authority or on its revocation list directly.
+     */
+    REVOKED,
+    /**
+     * A JWT-SVID or X.509-SVID was refused because the identity inventory does not list its subject: subject, the TTL
+     * asked for (if any), audience and scopes (JWT-SVIDs), and the reason as the detail. Recorded before the request
+     * fails.
+     */
+    ISSUANCE_REFUSED
   }
 
   private final Instant time;

@@ -39,18 +39,25 @@ final class AuthorityAudit {
     this.sink = sink;
   }
 
-  /** A JWT-SVID was minted with the key {@code keyId}, living {@code ttl} (as granted, after every cap). */
-  void minted(JwtSvid svid, String keyId, Instant now, Duration ttl) {
+  /**
+   * A JWT-SVID was minted with the key {@code keyId} as {@code grant}ed: its TTL after every cap, and the detail says
+   * why it was shortened, when it was.
+   */
+  void minted(JwtSvid svid, String keyId, Instant now, IssuanceRules.Grant grant) {
     if (sink == null) {
       return;
     }
     emit(AuthorityEvent.newBuilder(now, AuthorityEvent.Kind.JWT_SVID_MINTED, trustDomain)
-        .subject(svid.subject().toString()).audience(svid.audience()).scopes(svid.scopes()).ttl(ttl).keyId(keyId)
-        .credentialId(svid.tokenId()).build());
+        .subject(svid.subject().toString()).audience(svid.audience()).scopes(svid.scopes()).ttl(grant.ttl())
+        .keyId(keyId).credentialId(svid.tokenId()).detail(grant.shortened()).build());
   }
 
-  /** An X.509-SVID was issued by the CA {@code caId}, living {@code ttl}; {@code csr} when for a CSR's key. */
-  void issued(X509Svid svid, String caId, Instant now, Duration ttl, Collection<String> dnsNames, boolean csr) {
+  /**
+   * An X.509-SVID was issued by the CA {@code caId} as {@code grant}ed; {@code csr} when for a CSR's key. The detail
+   * says whose key, the DNS names and why the TTL was shortened, when it was.
+   */
+  void issued(X509Svid svid, String caId, Instant now, IssuanceRules.Grant grant, Collection<String> dnsNames,
+      boolean csr) {
     if (sink == null) {
       return;
     }
@@ -58,9 +65,25 @@ final class AuthorityAudit {
     if (!dnsNames.isEmpty()) {
       detail += "; DNS names " + String.join(", ", dnsNames);
     }
+    if (grant.shortened() != null) {
+      detail += "; " + grant.shortened();
+    }
     emit(AuthorityEvent.newBuilder(now, AuthorityEvent.Kind.X509_SVID_ISSUED, trustDomain)
-        .subject(svid.spiffeId().toString()).ttl(ttl).keyId(caId).credentialId(svid.serial()).detail(detail)
-        .build());
+        .subject(svid.spiffeId().toString()).ttl(grant.ttl()).keyId(caId).credentialId(svid.serial())
+        .detail(detail).build());
+  }
+
+  /**
+   * A credential for {@code subject} was refused for {@code reason} (the identity inventory does not list it): records
+   * {@link AuthorityEvent.Kind#ISSUANCE_REFUSED} and returns the exception to throw, whose message is the reason.
+   */
+  IllegalArgumentException refused(SpiffeId subject, @Nullable Duration requested, Collection<String> audience,
+      Collection<String> scopes, String reason, Instant now) {
+    if (sink != null) {
+      emit(AuthorityEvent.newBuilder(now, AuthorityEvent.Kind.ISSUANCE_REFUSED, trustDomain)
+          .subject(subject.toString()).ttl(requested).audience(audience).scopes(scopes).detail(reason).build());
+    }
+    return new IllegalArgumentException(reason);
   }
 
   /** The token with id {@code tokenId} was revoked until {@code expiresAt}. */
@@ -79,6 +102,19 @@ final class AuthorityAudit {
     }
     emit(AuthorityEvent.newBuilder(now, AuthorityEvent.Kind.REVOKED, trustDomain).subject(subject.toString())
         .detail("every JWT-SVID of this SPIFFE ID issued before " + issuedBefore + " revoked").build());
+  }
+
+  /**
+   * Every token signed by the key {@code keyId} was revoked on the revocation list directly (a key revoked through
+   * the authority is audited as a key change instead, {@link #changes}).
+   */
+  void keyRevokedOnList(String keyId, Instant now) {
+    if (sink == null) {
+      return;
+    }
+    emit(AuthorityEvent.newBuilder(now, AuthorityEvent.Kind.REVOKED, trustDomain).keyId(keyId)
+        .detail("every JWT-SVID signed by this key revoked: rejected by every verifier sharing the revocations (the "
+            + "key stays in the bundle unless revoked through the authority)").build());
   }
 
   /** The events of a key change of this process, when a sink listens; see {@link #changes}. */

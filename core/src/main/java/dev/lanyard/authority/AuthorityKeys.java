@@ -32,6 +32,7 @@ final class AuthorityKeys {
   private final @Nullable UpstreamCa upstream;
   private final Clock clock;
   private final RevocationList revocations;
+  private final RevocationAudit revocationAudit;
   private final SigningKeyFactory keyFactory;
   private final KeyLifecycle jwtLifecycle;
   private final KeyLifecycle caLifecycle;
@@ -44,12 +45,14 @@ final class AuthorityKeys {
   private volatile Instant nextMaintenance = Instant.MIN;
 
   AuthorityKeys(TrustDomain trustDomain, AuthoritySettings settings, @Nullable UpstreamCa upstream, Clock clock,
-      RevocationList revocations, @Nullable SharedDirectory directory, AuthorityAudit audit, AuthorityState initial) {
+      RevocationList revocations, RevocationAudit revocationAudit, @Nullable SharedDirectory directory,
+      AuthorityAudit audit, AuthorityState initial) {
     this.trustDomain = trustDomain;
     this.settings = settings;
     this.upstream = upstream;
     this.clock = clock;
     this.revocations = revocations;
+    this.revocationAudit = revocationAudit;
     this.directory = directory;
     this.audit = audit;
     this.keyFactory = new SigningKeyFactory(trustDomain, settings, upstream);
@@ -154,7 +157,11 @@ final class AuthorityKeys {
             + " would not stop its SVIDs verifying; revoke it at the upstream CA, or taint it and let them expire");
       }
       if (kind == Kind.JWT) {
-        revocations.revokeKey(keyId);
+        // Audited below as the key change (REVOKED with the key id), not again as a revocation on the list.
+        revocationAudit.quietly(() -> {
+          revocations.revokeKey(keyId);
+          return null;
+        });
       }
       publishIfChanged(kind, next, keyId);
       return null;

@@ -15,9 +15,7 @@ import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.X509Svid;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,8 +26,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An in-JVM authority for one trust domain: it mints JWT-SVIDs, issues X.509-SVIDs and publishes the trust bundle
@@ -61,28 +57,28 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Minting and issuing take no lock: they read an immutable snapshot. Key changes are serialised and,
  * when the authority has a directory, persisted before they are published.
  *
- * <p>This class wires the parts (all package-private): {@code AuthoritySettings} (validated settings and TTL rules),
- * {@code IssuanceRules} (subject, TTL and expiry of a request, the identity inventory), {@code AuthorityKeys} (the
- * current keys and every change to them), {@code KeyLifecycle} (the key transitions, one set of rules for both
- * kinds), {@code SigningKeyFactory} (new keys and CAs), {@code X509SvidIssuance} (leaf certificates),
- * {@code AuthorityOpening} (open or create in a directory), {@code SharedDirectory} and {@code RevocationSync} (a
- * directory shared with other processes) and {@code AuthorityStore} (persistence).
+ * <p>This class is the facade; the parts are package-private: {@code AuthoritySettings} (validated settings and TTL
+ * rules), {@code AuthorityCreation} (the builder's settings validated as a whole, and the authority made from them),
+ * {@code IssuanceRules} (subject, TTL and expiry of a request, the identity inventory), {@code JwtSvidRequests} and
+ * {@code X509SvidRequests} (minting and issuing), {@code X509SvidIssuance} (leaf certificates), {@code AuthorityKeys}
+ * (the current keys and every change to them), {@code KeyLifecycle} (the key transitions, one set of rules for both
+ * kinds, a pure function of keys and time), {@code SigningKeyFactory} (new keys and CAs), {@code AuthorityAudit} and
+ * {@code RevocationAudit} (the audit events), {@code AuthorityOpening} (open or create in a directory),
+ * {@code SharedDirectory} and {@code RevocationSync} (a directory shared with other processes) and
+ * {@code AuthorityStore} (persistence).
  */
 public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
   /** Grace a retired key stays published after its last credential's expiry, for verifiers' clock skew. */
   static final Duration RETIREMENT_GRACE = Duration.ofMinutes(5);
 
-  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedAuthority.class);
-
   private final TrustDomain trustDomain;
   private final AuthoritySettings settings;
-  private final Clock clock;
   private final RevocationList revocations;
-  private final IssuanceRules rules;
   private final @Nullable SharedDirectory directory;
   private final @Nullable RevocationSync revocationSync;
   private final AuthorityKeys keys;
-  private final AuthorityAudit audit;
+  private final JwtSvidRequests jwt;
+  private final X509SvidRequests x509;
   private final BundleSource bundleSource = new BundleSource() {
     @Override
     public Optional<TrustBundle> bundleFor(TrustDomain td) {
@@ -105,14 +101,16 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       @Nullable AuditSink auditSink) {
     this.trustDomain = trustDomain;
     this.settings = settings;
-    this.clock = clock;
-    this.revocations = new RevocationList(clock, settings.maxJwtSvidTtl.plus(RETIREMENT_GRACE));
-    this.rules = new IssuanceRules(trustDomain, settings, inventory);
+    AuthorityAudit audit = new AuthorityAudit(trustDomain, auditSink);
+    RevocationAudit revocationAudit = new RevocationAudit(audit, clock);
+    this.revocations = new RevocationList(clock, settings.maxJwtSvidTtl.plus(RETIREMENT_GRACE), revocationAudit);
+    IssuanceRules rules = new IssuanceRules(trustDomain, settings, inventory);
     this.directory = store == null ? null : new SharedDirectory(store, trustDomain, settings, upstream);
-    this.revocationSync = store == null ? null : new RevocationSync(store, revocations, clock);
-    this.audit = new AuthorityAudit(trustDomain, auditSink);
-    this.keys = new AuthorityKeys(trustDomain, settings, upstream, clock, revocations, directory, audit,
-        AuthorityState.of(trustDomain, keys, sequence, settings.bundleRefreshHint));
+    this.revocationSync = store == null ? null : new RevocationSync(store, revocations, clock, revocationAudit);
+    this.keys = new AuthorityKeys(trustDomain, settings, upstream, clock, revocations, revocationAudit, directory,
+        audit, AuthorityState.of(trustDomain, keys, sequence, settings.bundleRefreshHint));
+    this.jwt = new JwtSvidRequests(rules, this.keys, clock, audit, settings.jwtIssuer);
+    this.x509 = new X509SvidRequests(rules, this.keys, clock, audit);
   }
 
   /** A builder for a new authority of {@code trustDomain}. */
@@ -172,7 +170,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
     return bundleSource;
   }
 
-  /** The revocations of this authority; build verifiers with it so that revocation reaches them at once. */
+  /**
+   * The revocations of this authority; build verifiers with it so that revocation reaches them at once. Each
+   * revocation made on it in this process is audited (an {@code AuthorityEvent} {@code REVOKED}, when the authority
+   * has an {@linkplain Builder#auditSink audit sink}) like {@link #revokeJwtSvid} and {@link #revokeSpiffeId}; those
+   * taken up from a shared directory, made by another process, are not audited again here.
+   */
   public RevocationList revocations() {
     return revocations;
   }
@@ -240,55 +243,39 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    *     {@link JwtSvidMinter#mint}). Capped at the signing key's expiry: read the token's expiry, not the TTL asked
    *     for.
    * @throws IllegalArgumentException when the subject is not a workload of this trust domain, or the TTL is shorter
-   *     than 1 s (zero, negative), or an audience or scope is invalid
+   *     than 1 s (zero, negative), or an audience or scope is invalid, or the {@linkplain Builder#inventory identity
+   *     inventory} does not list the subject (recorded first as {@code ISSUANCE_REFUSED})
    */
   @Override
   public JwtSvid mint(SpiffeId subject, Collection<String> audience, Collection<String> scopes,
       @Nullable Duration ttl) {
-    Objects.requireNonNull(audience, "audience");
-    Objects.requireNonNull(scopes, "scopes");
-    rules.checkSubject(subject, Kind.JWT);
-    Duration lifetime = rules.grantedTtl(Kind.JWT, subject, ttl);
-    SigningKey key = Objects.requireNonNull(keys.current().jwt.active(), "no active JWT key");
-    Instant now = clock.instant();
-    Instant expiry = IssuanceRules.expiry(Kind.JWT, subject, now, lifetime, key);
-    JwtSvid.Builder builder = JwtSvid.newBuilder().subject(subject).audience(audience).scopes(scopes)
-        .validity(now, expiry);
-    if (settings.jwtIssuer != null) {
-      builder.issuer(settings.jwtIssuer);
-    }
-    JwtSvid svid = builder.sign(Objects.requireNonNull(key.algorithm), key.keyId, key.keyPair.getPrivate());
-    audit.minted(svid, key.keyId, now, Duration.between(now, expiry));
-    return svid;
+    return jwt.mint(subject, audience, scopes, ttl);
   }
 
   /**
    * Revokes the JWT-SVID with token id ({@code jti}) {@code tokenId}, remembered until {@code expiresAt}: as
-   * {@link RevocationList#revokeToken(String, Instant) revocations().revokeToken}, and audited.
+   * {@link RevocationList#revokeToken(String, Instant) revocations().revokeToken}, and audited once.
    */
   public void revokeJwtSvid(String tokenId, Instant expiresAt) {
     Objects.requireNonNull(tokenId, "tokenId");
     Objects.requireNonNull(expiresAt, "expiresAt");
     revocations.revokeToken(tokenId, expiresAt);
-    audit.tokenRevoked(tokenId, expiresAt, clock.instant());
   }
 
   /**
    * Revokes every JWT-SVID of {@code subject} issued before {@code issuedBefore}: as
-   * {@link RevocationList#revokeSubject revocations().revokeSubject}, and audited.
+   * {@link RevocationList#revokeSubject revocations().revokeSubject}, and audited once.
    */
   public void revokeSpiffeId(SpiffeId subject, Instant issuedBefore) {
     Objects.requireNonNull(subject, "subject");
     Objects.requireNonNull(issuedBefore, "issuedBefore");
     revocations.revokeSubject(subject, issuedBefore);
-    audit.subjectRevoked(subject, issuedBefore, clock.instant());
   }
 
   /** False once the token's signing key was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(JwtSvid svid) {
-    SigningKey key = keys.state().jwt.find(svid.keyId());
-    return key != null && !key.tainted;
+    return jwt.isUsable(svid);
   }
 
   /** Prepares the next JWT signing key and publishes it, or returns the one already prepared. */
@@ -357,11 +344,12 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    * @param dnsNames DNS SANs to add (optional): LDH names, either case, without trailing dot, not IP addresses; a
    *     wildcard only as the whole leftmost label with at least two labels after it ({@code *.example.org})
    * @throws IllegalArgumentException when the subject is not a workload of this trust domain, the TTL is shorter
-   *     than 1 s (zero, negative) or a DNS name is invalid (the message names it)
+   *     than 1 s (zero, negative), a DNS name is invalid (the message names it) or the
+   *     {@linkplain Builder#inventory identity inventory} does not list the subject (recorded first as
+   *     {@code ISSUANCE_REFUSED})
    */
   public X509Svid issueX509Svid(SpiffeId subject, @Nullable Duration ttl, Collection<String> dnsNames) {
-    KeyPair pair = Certificates.generateKeyPair(Certificates.KeyType.EC_P256);
-    return issueFor(subject, pair.getPublic(), pair.getPrivate(), ttl, dnsNames, false);
+    return x509.issue(subject, ttl, dnsNames);
   }
 
   /**
@@ -374,34 +362,13 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
    */
   public X509Svid issueX509SvidForCsr(byte[] csrDer, SpiffeId subject, @Nullable Duration ttl,
       Collection<String> dnsNames) {
-    PublicKey key = X509SvidIssuance.csrPublicKey(csrDer);
-    return issueFor(subject, key, null, ttl, dnsNames, true);
-  }
-
-  private X509Svid issueFor(SpiffeId subject, PublicKey publicKey, @Nullable PrivateKey privateKey,
-      @Nullable Duration ttl, Collection<String> dnsNames, boolean csr) {
-    Objects.requireNonNull(dnsNames, "dnsNames");
-    rules.checkSubject(subject, Kind.X509_CA);
-    X509SvidIssuance.checkDnsNames(dnsNames);
-    Duration lifetime = rules.grantedTtl(Kind.X509_CA, subject, ttl);
-    SigningKey ca = Objects.requireNonNull(keys.current().cas.active(), "no active CA");
-    Instant now = clock.instant();
-    Instant notAfter = IssuanceRules.expiry(Kind.X509_CA, subject, now, lifetime, ca);
-    X509Svid svid = X509SvidIssuance.issue(ca, subject, publicKey, privateKey, dnsNames, now, notAfter);
-    audit.issued(svid, ca.keyId, now, Duration.between(now, notAfter), dnsNames, csr);
-    return svid;
+    return x509.issueForCsr(csrDer, subject, ttl, dnsNames);
   }
 
   /** False once the SVID's CA was tainted, revoked or dropped. */
   @Override
   public boolean isUsable(X509Svid svid) {
-    // Called on every handshake through the SVID source: match by name and key identifier, no signature check.
-    for (SigningKey ca : keys.state().cas.keys()) {
-      if (X509SvidIssuance.mayHaveIssued(ca, svid)) {
-        return !ca.tainted;
-      }
-    }
-    return false;
+    return x509.isUsable(svid);
   }
 
   /** Prepares the next X.509 CA and publishes its root, or returns the one already prepared. */
@@ -608,7 +575,8 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * Enforce an identity inventory (none by default; not persisted, so pass it to every process): JWT-SVIDs and
      * X.509-SVIDs (CSR ones too) are refused with an {@link IllegalArgumentException} for a subject not listed in it,
      * and their TTL is shortened to the listed maximum (the entry's {@code maxTtl} or the inventory's, whichever is
-     * shorter), as a TTL over the authority's maximum is.
+     * shorter), as a TTL over the authority's maximum is. With an {@linkplain #auditSink audit sink} each refusal is
+     * recorded ({@code ISSUANCE_REFUSED}, the reason as its detail) and each shortening said in the event's detail.
      */
     public Builder inventory(Inventory inventory) {
       this.inventory = Objects.requireNonNull(inventory, "inventory");
@@ -620,11 +588,14 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * {@link AuditSink#recordAuthority} events on the thread that minted, issued or changed keys: each JWT-SVID minted
      * (subject, audience, scopes, the TTL granted after every cap, key id, token id; never the token), each X.509-SVID
      * issued (subject, TTL, CA id, serial in hex), each JWT key and CA prepared, activated, tainted and retired (left
-     * the bundle), by a manual call or by scheduled maintenance, and each revocation made through this authority
-     * ({@link EmbeddedAuthority#revokeJwtKey}, {@link EmbeddedAuthority#revokeX509Ca},
-     * {@link EmbeddedAuthority#revokeJwtSvid}, {@link EmbeddedAuthority#revokeSpiffeId}; not those made on
-     * {@link EmbeddedAuthority#revocations()} directly). With a directory shared by several processes, each process
-     * audits its own changes: changes another process made, re-read from the directory, are not recorded again. Key
+     * the bundle), by a manual call or by scheduled maintenance, each revocation made in this process, through this
+     * authority ({@link EmbeddedAuthority#revokeJwtKey}, {@link EmbeddedAuthority#revokeX509Ca},
+     * {@link EmbeddedAuthority#revokeJwtSvid}, {@link EmbeddedAuthority#revokeSpiffeId}) or on
+     * {@link EmbeddedAuthority#revocations()} directly, once each, and each credential the
+     * {@linkplain #inventory identity inventory} refuses ({@code ISSUANCE_REFUSED}, before the request fails); an
+     * event of a credential whose TTL was shortened (the authority's or the inventory's maximum, the signing key's
+     * expiry) says so in its detail. With a directory shared by several processes, each process audits its own
+     * changes: changes and revocations another process made, re-read from the directory, are not recorded again. Key
      * events are recorded after the change is persisted and the locks are released. A sink that throws is logged at
      * WARN and ignored: issuance never fails for its audit. {@link AuditSink#slf4j()} logs them on
      * {@code lanyard.audit}.
@@ -641,48 +612,16 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
      * @throws AuthorityStoreException when the directory cannot be used
      */
     public EmbeddedAuthority build() {
-      AuthoritySettings settings = settings();
-      InventoryGate gate = gate();
       Path dir = directory;
-      if (dir == null) {
-        EmbeddedAuthority authority = new EmbeddedAuthority(trustDomain, settings, upstream, clock, null, 0,
-            List.of(), gate, auditSink);
-        authority.maintain();
-        return logged(authority);
-      }
-      AuthorityStore store = AuthorityStore.create(dir);
-      return logged(AuthorityOpening.createOrOpen(store, false, clock, gate, auditSink,
-          () -> new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0, List.of(), gate, auditSink)));
+      AuthorityCreation creation = creation();
+      return dir == null ? creation.inMemory() : creation.inDirectory(dir, false);
     }
 
-    private @Nullable InventoryGate gate() {
-      Inventory listed = inventory;
-      return listed == null ? null : new InventoryGate(listed);
-    }
-
-    /** {@code authority}, its inventory logged if it enforces one. */
-    private EmbeddedAuthority logged(EmbeddedAuthority authority) {
-      Inventory listed = inventory;
-      if (listed != null) {
-        LOG.info("embedded authority for {} enforces the identity inventory: {}", authority.trustDomain, listed);
-      }
-      return authority;
-    }
-
-    /** The validated settings. @throws IllegalArgumentException when they contradict each other */
-    private AuthoritySettings settings() {
-      AuthoritySettings settings = new AuthoritySettings(jwtAlgorithm, jwtKeyLifetime, defaultJwtSvidTtl,
-          maxJwtSvidTtl, bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl, maxX509SvidTtl);
-      if (upstream != null) {
-        X509Certificate upstreamCert = upstream.certificate();
-        Instant now = clock.instant();
-        if (!now.isBefore(upstreamCert.getNotAfter().toInstant())
-            || now.isBefore(upstreamCert.getNotBefore().toInstant())) {
-          throw new IllegalArgumentException("the upstream CA certificate is not valid now (valid "
-              + upstreamCert.getNotBefore().toInstant() + " to " + upstreamCert.getNotAfter().toInstant() + ")");
-        }
-      }
-      return settings;
+    /** The settings, validated as a whole. @throws IllegalArgumentException when they contradict each other */
+    private AuthorityCreation creation() {
+      return new AuthorityCreation(trustDomain, new AuthoritySettings(jwtAlgorithm, jwtKeyLifetime,
+          defaultJwtSvidTtl, maxJwtSvidTtl, bundleRefreshHint, jwtIssuer, caKeyType, caLifetime, defaultX509SvidTtl,
+          maxX509SvidTtl), upstream, clock, inventory, auditSink);
     }
 
     /**
@@ -702,11 +641,7 @@ public final class EmbeddedAuthority implements JwtSvidMinter, X509SvidIssuer {
       if (dir == null) {
         throw new IllegalStateException("buildOrOpen() needs a directory(...)");
       }
-      AuthoritySettings settings = settings();
-      InventoryGate gate = gate();
-      AuthorityStore store = AuthorityStore.create(dir);
-      return logged(AuthorityOpening.createOrOpen(store, true, clock, gate, auditSink,
-          () -> new EmbeddedAuthority(trustDomain, settings, upstream, clock, store, 0, List.of(), gate, auditSink)));
+      return creation().inDirectory(dir, true);
     }
   }
 }

@@ -21,6 +21,15 @@ final class InventoryGate {
     this.inventory = Objects.requireNonNull(inventory, "inventory");
   }
 
+  /** Why a credential for {@code subject} is refused (it is not in the inventory), or null when it may have one. */
+  @Nullable String refusal(Kind kind, SpiffeId subject) {
+    if (inventory.lookup(subject).isPresent()) {
+      return null;
+    }
+    return AuthoritySettings.credential(kind) + " for " + subject + " refused: " + subject
+        + " is not in the identity inventory (list it there, with an owner and a maxTtl, to issue for it)";
+  }
+
   /**
    * The TTL for {@code subject}: {@code granted}, shortened to the inventory's maximum.
    *
@@ -28,8 +37,7 @@ final class InventoryGate {
    */
   Duration cap(Kind kind, SpiffeId subject, Duration granted) {
     InventoryEntry entry = inventory.lookup(subject).orElseThrow(() -> new IllegalArgumentException(
-        AuthoritySettings.credential(kind) + " for " + subject + " refused: " + subject
-            + " is not in the identity inventory (list it there, with an owner and a maxTtl, to issue for it)"));
+        Objects.requireNonNull(refusal(kind, subject))));
     Duration max = shorter(entry.maxTtl().orElse(null), inventory.maxTtl().orElse(null));
     return max != null && granted.compareTo(max) > 0 ? max : granted;
   }

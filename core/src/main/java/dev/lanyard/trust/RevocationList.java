@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Thread-safe and lock-free to read. Entries for single tokens are kept until the token would have expired anyway
  * (or for the retention given at construction when the expiry is unknown) and are pruned as new ones are added; the
- * list is bounded and refuses new entries beyond {@link #MAX_ENTRIES}.
+ * list is bounded and refuses new entries beyond {@link #MAX_ENTRIES}. A {@link Listener} given at construction is
+ * told of each revocation once it has taken effect (an authority audits them that way).
  */
 public final class RevocationList {
   /** Most entries of each kind the list holds. */
@@ -30,6 +31,24 @@ public final class RevocationList {
   private final ConcurrentHashMap<SpiffeId, Instant> subjects = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Boolean> keys = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
+  private final @Nullable Listener listener;
+
+  /**
+   * Told of each revocation made on a {@link RevocationList}: on the thread that made it, once it has taken effect
+   * (verifiers already reject the credential), once per call, also when the call widened nothing. An exception it
+   * throws reaches the caller of the {@code revoke…} method; the revocation stands. Implementations must be
+   * thread-safe: revocations may be made on several threads at once.
+   */
+  public interface Listener {
+    /** The token with id {@code tokenId} was revoked, remembered until {@code expiresAt}. */
+    default void tokenRevoked(String tokenId, Instant expiresAt) {}
+
+    /** Every token of {@code subject} issued before {@code issuedBefore} was revoked. */
+    default void subjectRevoked(SpiffeId subject, Instant issuedBefore) {}
+
+    /** Every token signed by the key with id {@code keyId} was revoked. */
+    default void keyRevoked(String keyId) {}
+  }
 
   /** A list on the system clock that keeps a token id of unknown expiry for 24 hours. */
   public RevocationList() {
@@ -42,10 +61,26 @@ public final class RevocationList {
    */
   public RevocationList(Clock clock, Duration defaultRetention) {
     this.clock = Objects.requireNonNull(clock, "clock");
-    this.defaultRetention = Objects.requireNonNull(defaultRetention, "defaultRetention");
-    if (defaultRetention.isNegative() || defaultRetention.isZero()) {
+    this.defaultRetention = positive(defaultRetention);
+    this.listener = null;
+  }
+
+  /**
+   * A list on {@code clock} that keeps a token id of unknown expiry for {@code defaultRetention} and tells
+   * {@code listener} of each revocation made on it.
+   */
+  public RevocationList(Clock clock, Duration defaultRetention, Listener listener) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.defaultRetention = positive(defaultRetention);
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  private static Duration positive(Duration retention) {
+    Objects.requireNonNull(retention, "defaultRetention");
+    if (retention.isNegative() || retention.isZero()) {
       throw new IllegalArgumentException("retention must be positive");
     }
+    return retention;
   }
 
   /** Revokes the token with id ({@code jti}) {@code tokenId}, remembering it until {@code expiresAt}. */
@@ -55,6 +90,10 @@ public final class RevocationList {
     pruneTokensIfLarge();
     tokens.merge(tokenId, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
     version.incrementAndGet();
+    Listener l = listener;
+    if (l != null) {
+      l.tokenRevoked(tokenId, expiresAt);
+    }
   }
 
   /** Revokes the token with id {@code tokenId}, remembering it for the default retention. */
@@ -72,6 +111,10 @@ public final class RevocationList {
     checkCapacity(subjects.size());
     subjects.merge(subject, issuedBefore, (a, b) -> a.isAfter(b) ? a : b);
     version.incrementAndGet();
+    Listener l = listener;
+    if (l != null) {
+      l.subjectRevoked(subject, issuedBefore);
+    }
   }
 
   /** Revokes every token signed by the key with id {@code keyId}. */
@@ -80,6 +123,10 @@ public final class RevocationList {
     checkCapacity(keys.size());
     keys.put(keyId, Boolean.TRUE);
     version.incrementAndGet();
+    Listener l = listener;
+    if (l != null) {
+      l.keyRevoked(keyId);
+    }
   }
 
   /** True when the token with this id has been revoked. */

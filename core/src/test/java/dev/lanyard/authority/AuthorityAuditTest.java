@@ -114,6 +114,7 @@ class AuthorityAuditTest {
       assertThat(e.ttl()).contains(Duration.ofHours(1));
       assertThat(e.keyId()).contains(svid.keyId());
       assertThat(e.credentialId()).contains(svid.tokenId());
+      assertThat(e.detail()).contains("TTL PT3H asked for, shortened to the authority's maximum PT1H");
     });
     SecretFragments secrets = new SecretFragments();
     secrets.token(svid.token());

@@ -3,6 +3,9 @@ package dev.lanyard.authority;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.lanyard.audit.AuthorityEvent;
+import dev.lanyard.audit.AuthorityEvent.Kind;
+import dev.lanyard.authority.AuthorityAuditTest.Recorder;
 import dev.lanyard.inventory.Inventory;
 import dev.lanyard.jwt.JwtSvid;
 import dev.lanyard.spiffe.SpiffeId;
@@ -123,6 +126,114 @@ class InventoryGateTest {
     assertThat(svid.subject()).isEqualTo(UNLISTED);
     assertThat(Duration.between(svid.issuedAt(), svid.expiresAt())).isEqualTo(Duration.ofMinutes(30));
     assertThat(Duration.between(clock.instant(), x509.expiresAt())).isEqualTo(Duration.ofHours(5));
+  }
+
+  @Test
+  void mintWhenSubjectIsNotInTheInventoryThenIssuanceRefusedRecordedWithTheRequestAndNothingMinted() {
+    Recorder sink = new Recorder();
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).clock(clock).inventory(INVENTORY)
+        .auditSink(sink).build();
+    sink.events.clear();
+
+    assertThatThrownBy(() -> authority.mint(UNLISTED, List.of("api"), List.of("orders:read"),
+        Duration.ofMinutes(3))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not in the identity inventory");
+
+    assertThat(sink.events).singleElement().satisfies(e -> {
+      assertThat(e.kind()).isEqualTo(Kind.ISSUANCE_REFUSED);
+      assertThat(e.time()).isEqualTo(clock.instant());
+      assertThat(e.subject()).contains(UNLISTED.toString());
+      assertThat(e.audience()).containsExactly("api");
+      assertThat(e.scopes()).containsExactly("orders:read");
+      assertThat(e.ttl()).contains(Duration.ofMinutes(3));
+      assertThat(e.keyId()).isEmpty();
+      assertThat(e.credentialId()).isEmpty();
+      assertThat(e.detail().orElseThrow()).startsWith("JWT-SVID for " + UNLISTED + " refused: ")
+          .contains("is not in the identity inventory");
+      assertThat(e.toJson()).contains("\"event\":\"issuance_refused\"");
+    });
+  }
+
+  @Test
+  void issueWhenSubjectIsNotInTheInventoryThenIssuanceRefusedRecordedForKeyAndCsr() throws Exception {
+    Recorder sink = new Recorder();
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).clock(clock).inventory(INVENTORY)
+        .auditSink(sink).build();
+    byte[] csr = csr();
+    sink.events.clear();
+
+    assertThatThrownBy(() -> authority.issueX509Svid(UNLISTED)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> authority.issueX509SvidForCsr(csr, UNLISTED, Duration.ofMinutes(1), List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(sink.events).extracting(AuthorityEvent::kind).containsExactly(Kind.ISSUANCE_REFUSED,
+        Kind.ISSUANCE_REFUSED);
+    assertThat(sink.events).allSatisfy(e -> {
+      assertThat(e.subject()).contains(UNLISTED.toString());
+      assertThat(e.detail().orElseThrow()).startsWith("X.509-SVID for " + UNLISTED + " refused: ");
+    });
+    assertThat(sink.events.get(0).ttl()).isEmpty();
+    assertThat(sink.events.get(1).ttl()).contains(Duration.ofMinutes(1));
+  }
+
+  @Test
+  void mintWhenInvalidRequestForUnlistedSubjectThenRejectedForTheRequestAndNoRefusalRecorded() {
+    Recorder sink = new Recorder();
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).clock(clock).inventory(INVENTORY)
+        .auditSink(sink).build();
+    sink.events.clear();
+
+    assertThatThrownBy(() -> authority.mint(SpiffeId.parse("spiffe://other.org/orders"), List.of("api"), List.of(),
+        null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not in trust domain");
+    assertThatThrownBy(() -> authority.mint(UNLISTED, List.of(""), List.of(), null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("audience");
+
+    assertThat(sink.events).isEmpty();
+  }
+
+  @Test
+  void mintWhenTtlCappedByTheInventoryThenMintedEventShowsTheGrantedTtlAndWhy() {
+    Recorder sink = new Recorder();
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).clock(clock).inventory(INVENTORY)
+        .auditSink(sink).build();
+    sink.events.clear();
+
+    authority.mint(ORDERS, List.of("api"), List.of(), Duration.ofMinutes(30));
+    authority.mintJwtSvid(ORDERS, "api");
+    authority.mint(ORDERS, List.of("api"), List.of(), Duration.ofSeconds(90));
+    authority.mint(BILLING, List.of("api"), List.of(), Duration.ofHours(3));
+
+    assertThat(sink.events).extracting(AuthorityEvent::kind).containsOnly(Kind.JWT_SVID_MINTED).hasSize(4);
+    assertThat(sink.events.get(0).ttl()).contains(Duration.ofMinutes(2));
+    assertThat(sink.events.get(0).detail()).contains(
+        "TTL PT30M asked for, shortened to the identity inventory's maximum PT2M for this ID");
+    assertThat(sink.events.get(1).ttl()).contains(Duration.ofMinutes(2));
+    assertThat(sink.events.get(1).detail()).contains(
+        "TTL PT5M (the default) asked for, shortened to the identity inventory's maximum PT2M for this ID");
+    assertThat(sink.events.get(2).ttl()).contains(Duration.ofSeconds(90));
+    assertThat(sink.events.get(2).detail()).isEmpty();
+    // Over the authority's maximum (1 h) first, then within the inventory's (2 h): the authority's cap is the reason.
+    assertThat(sink.events.get(3).ttl()).contains(Duration.ofHours(1));
+    assertThat(sink.events.get(3).detail()).contains("TTL PT3H asked for, shortened to the authority's maximum PT1H");
+  }
+
+  @Test
+  void issueWhenTtlCappedByTheInventoryThenIssuedEventShowsTheGrantedTtlAndWhy() throws Exception {
+    Recorder sink = new Recorder();
+    EmbeddedAuthority authority = EmbeddedAuthority.newBuilder(TD).clock(clock).inventory(INVENTORY)
+        .auditSink(sink).build();
+    sink.events.clear();
+
+    authority.issue(ORDERS, Duration.ofHours(5));
+    authority.issueX509SvidForCsr(csr(), BILLING, Duration.ofHours(30), List.of());
+
+    assertThat(sink.events).extracting(AuthorityEvent::kind).containsOnly(Kind.X509_SVID_ISSUED).hasSize(2);
+    assertThat(sink.events.get(0).ttl()).contains(Duration.ofMinutes(2));
+    assertThat(sink.events.get(0).detail().orElseThrow()).isEqualTo("with a key made by the authority; TTL PT5H asked "
+        + "for, shortened to the identity inventory's maximum PT2M for this ID");
+    assertThat(sink.events.get(1).ttl()).contains(Duration.ofHours(2));
+    assertThat(sink.events.get(1).detail().orElseThrow()).isEqualTo("for the key of a certificate signing request; "
+        + "TTL PT30H asked for, shortened to the identity inventory's maximum PT2H for this ID");
   }
 
   private static byte[] csr() throws Exception {
