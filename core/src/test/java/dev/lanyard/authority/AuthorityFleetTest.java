@@ -12,22 +12,25 @@ import dev.lanyard.testing.MutableClock;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One authority directory shared by several processes: real JVMs started with {@link AuthorityProcessMain}, and
@@ -38,8 +41,17 @@ class AuthorityFleetTest {
   private static final SpiffeId WORKLOAD = SpiffeId.parse("spiffe://example.org/service");
   private static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
 
-  @TempDir
-  Path tmp;
+  /**
+   * Not a {@code @TempDir}: the authorities opened in this JVM keep watching their directory (and merging
+   * revocations.json) after a test, so JUnit's strict deletion could race with them and fail a test that passed.
+   * Deleted best-effort after each test instead.
+   */
+  private Path tmp;
+
+  @BeforeEach
+  void createDirectory() throws IOException {
+    tmp = Files.createTempDirectory("lanyard-fleet-test");
+  }
 
   private final List<Child> children = new ArrayList<>();
 
@@ -81,10 +93,27 @@ class AuthorityFleetTest {
   }
 
   @AfterEach
-  void stopChildren() throws InterruptedException {
+  void stopChildrenAndDeleteDirectory() throws InterruptedException {
     for (Child child : children) {
       child.process.destroy();
-      child.process.waitFor(5, TimeUnit.SECONDS);
+      if (!child.process.waitFor(5, TimeUnit.SECONDS)) {
+        child.process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+    deleteBestEffort(tmp);
+  }
+
+  private static void deleteBestEffort(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+        try {
+          Files.deleteIfExists(path);
+        } catch (IOException e) {
+          // a watcher of this JVM rewrote it meanwhile: left for the OS's temporary-file cleanup
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // the same race while walking
     }
   }
 
