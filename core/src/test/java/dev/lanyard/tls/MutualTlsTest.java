@@ -642,11 +642,12 @@ class MutualTlsTest {
   }
 
   /**
-   * SpiffeTls contexts keep JSSE's default session cache (24 h), so a client reconnecting with the same context
-   * resumes its session: no certificate is exchanged and neither trust manager runs. After the authority revokes the
-   * client's CA (it leaves the bundle), the resumed session still carries the client's old chain, which no longer
-   * verifies: the server accepted a connection from a peer Lanyard would refuse in a full handshake. The package
-   * promises "rotation takes effect on the next handshake"; with resumption it does not, for up to a day.
+   * A client reconnecting with the same context after its CA was revoked (it left the bundle): a resumed session would
+   * carry the client's old chain, which no longer verifies, and skip both trust managers. Lanyard's trust managers make
+   * every handshake session non-resumable, the client's source replaces the SVID its issuer calls unusable, and the
+   * server re-verifies the session's chain ({@link PeerIdentity}) on each connection: the second connection is
+   * answered 200 only if the chain it carries verifies against the current bundle, in TLS 1.3 (session tickets) as in
+   * TLS 1.2.
    */
   @ParameterizedTest
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
