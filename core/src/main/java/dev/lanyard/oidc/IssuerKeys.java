@@ -1,19 +1,14 @@
 package dev.lanyard.oidc;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.RSAKey;
 import dev.lanyard.internal.BundleDocuments;
 import dev.lanyard.internal.Json;
+import dev.lanyard.internal.JwkScreen;
 import dev.lanyard.internal.Text;
-import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.trust.BundleUnavailableException;
 import dev.lanyard.trust.JwtKey;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
-import java.security.PublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -45,7 +39,6 @@ final class IssuerKeys {
   static final Duration FAILED_FETCH_SPACING = Duration.ofSeconds(1);
   static final Duration MAX_STALENESS = Duration.ofHours(1);
   static final int MAX_DOCUMENT_LENGTH = 1024 * 1024;
-  private static final Set<String> PRIVATE_MEMBERS = Set.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
 
   private final URI issuer;
   private final HttpClient client;
@@ -240,35 +233,17 @@ final class IssuerKeys {
     if (use != null && !"sig".equals(use)) {
       return "\"use\" is not sig";
     }
-    for (String member : PRIVATE_MEMBERS) {
-      if (jwk.containsKey(member)) {
-        return "holds private or symmetric key material";
-      }
-    }
-    Object kty = jwk.get("kty");
-    if (!"EC".equals(kty) && !"RSA".equals(kty)) {
-      return "key type is not EC or RSA";
-    }
-    Object ops = jwk.get("key_ops");
-    if (ops != null && !(ops instanceof List && ((List<?>) ops).contains("verify"))) {
-      return "\"key_ops\" does not allow verify";
-    }
-    Optional<JwtAlgorithm> algorithm = Optional.empty();
-    Object alg = jwk.get("alg");
-    if (alg != null) {
-      algorithm = alg instanceof String ? JwtAlgorithm.fromJwaName((String) alg) : Optional.empty();
-      if (algorithm.isEmpty()) {
-        return "\"alg\" is not a signature algorithm Lanyard accepts";
-      }
+    JwkScreen.Screened screened;
+    try {
+      screened = JwkScreen.screen(jwk, JwkScreen.Wording.OIDC);
+    } catch (JwkScreen.Unusable e) {
+      return e.reason();
     }
     try {
-      JWK parsed = JWK.parse(jwk);
-      PublicKey publicKey = parsed instanceof ECKey ? ((ECKey) parsed).toECPublicKey()
-          : ((RSAKey) parsed).toRSAPublicKey();
-      into.put((String) kid, JwtKey.of((String) kid, publicKey, algorithm));
+      into.put((String) kid, JwtKey.of((String) kid, screened.publicKey(), screened.algorithm()));
       return null;
-    } catch (ParseException | JOSEException | RuntimeException e) {
-      return "not a usable " + kty + " public key";
+    } catch (IllegalArgumentException e) {
+      return Objects.requireNonNullElse(e.getMessage(), "not a usable key");
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.lanyard.trust;
 
 import com.nimbusds.jose.Algorithm;
-import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -11,6 +10,7 @@ import com.nimbusds.jose.util.Base64;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.lanyard.internal.Certificates;
 import dev.lanyard.internal.Json;
+import dev.lanyard.internal.JwkScreen;
 import dev.lanyard.internal.Text;
 import dev.lanyard.jose.JwtAlgorithm;
 import dev.lanyard.spiffe.TrustDomain;
@@ -27,8 +27,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,7 +43,6 @@ final class BundleCodec {
   private static final int MAX_DEPTH = 8;
   private static final String USE_JWT = "jwt-svid";
   private static final String USE_X509 = "x509-svid";
-  private static final Set<String> PRIVATE_MEMBERS = Set.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
 
   private BundleCodec() {}
 
@@ -128,39 +127,16 @@ final class BundleCodec {
     if (!(kid instanceof String) || ((String) kid).isEmpty()) {
       return "a jwt-svid key needs a non-empty \"kid\"";
     }
-    for (String member : PRIVATE_MEMBERS) {
-      if (jwk.containsKey(member)) {
-        return "holds private or symmetric key material (\"" + member + "\")";
-      }
-    }
-    Object kty = jwk.get("kty");
-    if (!"EC".equals(kty) && !"RSA".equals(kty)) {
-      return "key type " + (kty instanceof String ? "\"" + Text.printable((String) kty) + "\"" : "(none)")
-          + " is not usable for JWT-SVIDs (EC or RSA only)";
-    }
-    Object ops = jwk.get("key_ops");
-    if (ops != null && !(ops instanceof List && ((List<?>) ops).contains("verify"))) {
-      return "\"key_ops\" does not allow verify";
-    }
-    Optional<JwtAlgorithm> algorithm = Optional.empty();
-    Object alg = jwk.get("alg");
-    if (alg != null) {
-      algorithm = alg instanceof String ? JwtAlgorithm.fromJwaName((String) alg) : Optional.empty();
-      if (algorithm.isEmpty()) {
-        return "\"alg\" is not a JWT-SVID algorithm";
-      }
-    }
-    PublicKey publicKey;
+    JwkScreen.Screened screened;
     try {
-      JWK parsed = JWK.parse(jwk);
-      publicKey = parsed instanceof ECKey ? ((ECKey) parsed).toECPublicKey() : ((RSAKey) parsed).toRSAPublicKey();
-    } catch (ParseException | JOSEException | RuntimeException e) {
-      return "not a valid " + kty + " public key";
+      screened = JwkScreen.screen(jwk, JwkScreen.Wording.JWT_SVID);
+    } catch (JwkScreen.Unusable e) {
+      return e.reason();
     }
     try {
-      builder.addJwtKey(JwtKey.of((String) kid, publicKey, algorithm));
+      builder.addJwtKey(JwtKey.of((String) kid, screened.publicKey(), screened.algorithm()));
     } catch (IllegalArgumentException e) {
-      return e.getMessage();
+      return Objects.requireNonNullElse(e.getMessage(), "not a usable key");
     }
     return null;
   }
