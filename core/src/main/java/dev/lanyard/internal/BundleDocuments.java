@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -73,6 +74,33 @@ public final class BundleDocuments {
   /** Whether {@code uri} is cleartext {@code http}. */
   public static boolean isCleartext(URI uri) {
     return uri.getScheme() != null && "http".equals(uri.getScheme().toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * Refuses a cleartext endpoint unless the builder's {@code allowInsecureHttp()} was called.
+   *
+   * @param what what the endpoint is, for the message ("bundle endpoint", "issuer")
+   * @throws IllegalStateException when {@code uri} is cleartext {@code http} and {@code allowInsecureHttp} is false
+   */
+  public static void requireHttps(String what, URI uri, boolean allowInsecureHttp) {
+    if (isCleartext(uri) && !allowInsecureHttp) {
+      throw new IllegalStateException(what + " " + uri + " is cleartext http: use https (or, for tests only, "
+          + "allowInsecureHttp())");
+    }
+  }
+
+  /**
+   * The client to fetch documents with: connects within {@code timeout}, never follows a redirect (which could lead
+   * away from the configured endpoint, or from https to http), and uses {@code sslContext} when given (the JDK's
+   * defaults otherwise).
+   */
+  public static HttpClient newClient(Duration timeout, @Nullable SSLContext sslContext) {
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(timeout)
+        .followRedirects(HttpClient.Redirect.NEVER);
+    if (sslContext != null) {
+      http.sslContext(sslContext);
+    }
+    return http.build();
   }
 
   /**

@@ -51,12 +51,7 @@ final class DefaultOidcTokenVerifier implements OidcTokenVerifier {
     this.clockSkew = b.clockSkew != null ? b.clockSkew : Builder.DEFAULT_CLOCK_SKEW;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     Duration timeout = b.timeout != null ? b.timeout : Duration.ofSeconds(5);
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER);
-    if (b.sslContext != null) {
-      http.sslContext(b.sslContext);
-    }
-    HttpClient client = http.build();
+    HttpClient client = BundleDocuments.newClient(timeout, b.sslContext);
     Map<String, IssuerKeys> map = new LinkedHashMap<>();
     for (URI issuer : b.issuers) {
       map.put(issuer.toString(), new IssuerKeys(issuer, client, timeout, clock, b.allowInsecureHttp));

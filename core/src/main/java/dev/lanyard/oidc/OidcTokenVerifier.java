@@ -1,5 +1,6 @@
 package dev.lanyard.oidc;
 
+import dev.lanyard.internal.BundleDocuments;
 import dev.lanyard.jwt.JwtSvidRejectedException;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleUnavailableException;
@@ -227,13 +228,8 @@ public interface OidcTokenVerifier {
       if (trustDomain == null) {
         throw new IllegalStateException("a trust domain is required");
       }
-      if (!allowInsecureHttp) {
-        for (URI issuer : issuers) {
-          if ("http".equalsIgnoreCase(issuer.getScheme())) {
-            throw new IllegalStateException("issuer " + issuer + " is cleartext http: use https (or, for tests "
-                + "only, allowInsecureHttp())");
-          }
-        }
+      for (URI issuer : issuers) {
+        BundleDocuments.requireHttps("issuer", issuer, allowInsecureHttp);
       }
       return new DefaultOidcTokenVerifier(this);
     }

@@ -126,12 +126,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
     this.maxStaleness = b.maxStaleness;
     this.timeout = b.timeout;
     this.clock = b.clock;
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(timeout)
-        .followRedirects(HttpClient.Redirect.NEVER);
-    if (b.sslContext != null) {
-      http.sslContext(b.sslContext);
-    }
-    this.client = http.build();
+    this.client = BundleDocuments.newClient(timeout, b.sslContext);
     this.watchdogNanos = timeout.plus(WATCHDOG_GRACE).toNanos();
     // Two threads at most: the refresh in flight, and one to replace it should it ever overrun its deadline.
     this.executor = new ThreadPoolExecutor(0, 2, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -554,10 +549,7 @@ public final class HttpBundleSource implements BundleSource, AutoCloseable {
      * @throws BundleUnavailableException when the first fetch does not complete within the timeout
      */
     public HttpBundleSource build() {
-      if (BundleDocuments.isCleartext(uri) && !allowInsecureHttp) {
-        throw new IllegalStateException("bundle endpoint " + uri + " is cleartext http: use https (or, for tests "
-            + "only, allowInsecureHttp())");
-      }
+      BundleDocuments.requireHttps("bundle endpoint", uri, allowInsecureHttp);
       return new HttpBundleSource(this);
     }
   }
