@@ -3,6 +3,7 @@ package dev.lanyard.x509;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
 import java.security.cert.X509Certificate;
@@ -18,13 +19,15 @@ final class DefaultX509SvidVerifier implements X509SvidVerifier {
   private final Clock clock;
   private final @Nullable Set<TrustDomain> trustDomains;
   private final int maxChainLength;
+  private final @Nullable RevocationList revocations;
 
   DefaultX509SvidVerifier(BundleSource bundleSource, Clock clock, @Nullable Set<TrustDomain> trustDomains,
-      int maxChainLength) {
+      int maxChainLength, @Nullable RevocationList revocations) {
     this.bundleSource = bundleSource;
     this.clock = clock;
     this.trustDomains = trustDomains;
     this.maxChainLength = maxChainLength;
+    this.revocations = revocations;
   }
 
   @Override
@@ -62,12 +65,19 @@ final class DefaultX509SvidVerifier implements X509SvidVerifier {
     }
     ValidatedPath result = PathValidator.validate(leaf, chain.subList(1, chain.size()),
         bundle.x509Authorities(), now);
+    // After the path: only a chain that verifies learns that its SPIFFE ID is revoked.
+    Instant notBefore = leaf.getNotBefore().toInstant();
+    if (revocations != null && revocations.isSubjectRevoked(id, notBefore)) {
+      throw new X509SvidRejectedException(Reason.REVOKED,
+          "SVIDs of " + id + " issued before the revocation are refused (this one is valid from " + notBefore + ")");
+    }
     return new VerifiedX509Svid(id, result.path, result.anchor);
   }
 
   @Override
   public String toString() {
     return "X509SvidVerifier[trustDomains=" + (trustDomains == null ? "any with a bundle" : trustDomains)
+        + ", revocations=" + (revocations != null)
         + ", maxChainLength=" + maxChainLength + "]";
   }
 }

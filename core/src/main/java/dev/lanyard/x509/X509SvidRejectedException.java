@@ -46,7 +46,12 @@ public final class X509SvidRejectedException extends Exception {
     /** A certificate (including the trust anchor) has a critical extension that is not understood. */
     UNKNOWN_CRITICAL_EXTENSION("A certificate has an unknown critical extension"),
     /** The chain is valid but the peer's SPIFFE ID is not authorized. */
-    NOT_AUTHORIZED("The peer is not authorized");
+    NOT_AUTHORIZED("The peer is not authorized"),
+    /**
+     * The chain is valid but its SPIFFE ID was revoked for credentials issued before an instant, and this leaf's
+     * {@code notBefore} is earlier (see {@link dev.lanyard.x509.X509SvidVerifier.Builder#revocations}).
+     */
+    REVOKED("The certificate has been revoked");
 
     private final String description;
 

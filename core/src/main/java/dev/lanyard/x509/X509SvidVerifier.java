@@ -2,6 +2,7 @@ package dev.lanyard.x509;
 
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -40,6 +41,7 @@ public interface X509SvidVerifier {
     @Nullable BundleSource bundleSource;
     @Nullable Clock clock;
     @Nullable Set<TrustDomain> trustDomains;
+    @Nullable RevocationList revocations;
     int maxChainLength = -1;
 
     Builder() {}
@@ -76,6 +78,21 @@ public interface X509SvidVerifier {
       return this;
     }
 
+    /**
+     * Revocations to honour: a chain whose SPIFFE ID is {@linkplain RevocationList#revokeSubject revoked} for
+     * credentials issued before an instant is refused with {@code REVOKED} when its leaf's {@code notBefore} is
+     * earlier, after the chain itself verified. Issuers backdate {@code notBefore} a little (the embedded authority
+     * by 10 s), so an SVID issued that long after the revocation instant is refused too: revoke with an instant a
+     * little in the past of a re-enrolment, never later. Share the list the JWT-SVID verifier uses. None by default.
+     */
+    public Builder revocations(RevocationList revocations) {
+      if (this.revocations != null) {
+        throw new IllegalStateException("revocations was already set");
+      }
+      this.revocations = Objects.requireNonNull(revocations, "revocations");
+      return this;
+    }
+
     /** Most certificates accepted in a presented chain (1 to 10). */
     public Builder maxChainLength(int maxChainLength) {
       if (this.maxChainLength >= 0) {
@@ -94,7 +111,7 @@ public interface X509SvidVerifier {
         throw new IllegalStateException("a bundle source is required");
       }
       return new DefaultX509SvidVerifier(bundleSource, clock != null ? clock : Clock.systemUTC(), trustDomains,
-          maxChainLength > 0 ? maxChainLength : DEFAULT_MAX_CHAIN_LENGTH);
+          maxChainLength > 0 ? maxChainLength : DEFAULT_MAX_CHAIN_LENGTH, revocations);
     }
   }
 }

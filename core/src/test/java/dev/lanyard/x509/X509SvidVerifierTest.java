@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleSource;
+import dev.lanyard.trust.RevocationList;
 import dev.lanyard.trust.TrustBundle;
 import dev.lanyard.x509.TestCertificates.Issued;
 import dev.lanyard.x509.X509SvidRejectedException.Reason;
@@ -613,6 +614,64 @@ class X509SvidVerifierTest {
     return list;
   }
 
+  // -------------------------------------------------------------------------------------------- revocations
+
+  private static X509SvidVerifier revoking(List<X509Certificate> roots, RevocationList revocations) {
+    TrustBundle.Builder bundle = TrustBundle.newBuilder(TD);
+    roots.forEach(bundle::addX509Authority);
+    return X509SvidVerifier.newBuilder().bundleSource(BundleSource.of(bundle.build()))
+        .clock(Clock.fixed(NOW, ZoneOffset.UTC)).revocations(revocations).build();
+  }
+
+  @Test
+  void verifyWhenSpiffeIdRevokedForSvidsIssuedBeforeThenRevokedAndALaterSvidAccepted()
+      throws X509SvidRejectedException {
+    Pki pki = new Pki();
+    Instant revokedBefore = NOW.minusSeconds(60);
+    Issued old = pki.leaf().validity(revokedBefore.minusMillis(1), NOW.plus(Duration.ofHours(1))).issuedBy(pki.root);
+    Issued renewed = pki.leaf().validity(revokedBefore, NOW.plus(Duration.ofHours(1))).issuedBy(pki.root);
+    RevocationList revocations = new RevocationList();
+    X509SvidVerifier verifier = revoking(List.of(pki.root.certificate), revocations);
+    assertThat(verifier.verify(chain(old)).spiffeId()).isEqualTo(SpiffeId.parse(ID));
+
+    revocations.revokeSubject(SpiffeId.parse(ID), revokedBefore);
+
+    assertThatThrownBy(() -> verifier.verify(chain(old)))
+        .isInstanceOfSatisfying(X509SvidRejectedException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reason.REVOKED);
+          assertThat(e.reason().description()).isEqualTo("The certificate has been revoked");
+        });
+    assertThat(verifier.verify(chain(renewed)).leaf()).as("notBefore exactly at the instant is not before it")
+        .isEqualTo(renewed.certificate);
+    assertThat(verifier(List.of(pki.root.certificate)).verify(chain(old)).leaf())
+        .as("a verifier without the list").isEqualTo(old.certificate);
+  }
+
+  @Test
+  void verifyWhenAnotherSpiffeIdRevokedThenAccepted() throws X509SvidRejectedException {
+    Pki pki = new Pki();
+    Issued leaf = pki.leaf().issuedBy(pki.root);
+    RevocationList revocations = new RevocationList();
+    revocations.revokeSubject(SpiffeId.parse("spiffe://example.org/other"), NOW);
+
+    assertThat(revoking(List.of(pki.root.certificate), revocations).verify(chain(leaf)).spiffeId())
+        .isEqualTo(SpiffeId.parse(ID));
+  }
+
+  @Test
+  void verifyWhenRevokedSpiffeIdPresentsAnUntrustedChainThenUntrustedChainNotRevoked() {
+    Pki pki = new Pki();
+    Pki other = new Pki();
+    Issued leaf = pki.leaf().issuedBy(pki.root);
+    RevocationList revocations = new RevocationList();
+    revocations.revokeSubject(SpiffeId.parse(ID), NOW);
+
+    assertThatThrownBy(() -> revoking(List.of(other.root.certificate), revocations).verify(chain(leaf)))
+        .isInstanceOfSatisfying(X509SvidRejectedException.class,
+            e -> assertThat(e.reason()).as("revocation is told only to a chain that verifies")
+                .isEqualTo(Reason.UNTRUSTED_CHAIN));
+  }
+
   // ----------------------------------------------------------------------------------------------- the builder
 
   @Test
@@ -626,6 +685,8 @@ class X509SvidVerifierTest {
         .isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> X509SvidVerifier.newBuilder().trustDomains(TD).trustDomains(TD))
         .isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> X509SvidVerifier.newBuilder().revocations(new RevocationList())
+        .revocations(new RevocationList())).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(() -> X509SvidVerifier.newBuilder().build()).isInstanceOf(IllegalStateException.class);
   }
 

@@ -55,7 +55,7 @@ final class Authenticator {
    * when {@code bundleSource} is a {@link FederatedBundleSource}, of the trust domains it federates with (each verified
    * only against its own bundle); Kubernetes service-account tokens too when {@code oidc} is given.
    *
-   * @param revocations the revocations JWT-SVIDs are checked against, or null for none
+   * @param revocations the revocations JWT-SVIDs and X.509-SVIDs are checked against, or null for none
    * @param oidc the verifier of service-account tokens, or null for none
    * @throws IllegalStateException when a federated bundle source is for another trust domain than {@code own}
    */
@@ -67,9 +67,12 @@ final class Authenticator {
     if (revocations != null) {
       jwt.revocations(revocations);
     }
-    X509SvidVerifier x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource).trustDomains(own, federated)
-        .clock(clock).build();
-    return new Authenticator(jwt.build(), x509, oidc);
+    X509SvidVerifier.Builder x509 = X509SvidVerifier.newBuilder().bundleSource(bundleSource)
+        .trustDomains(own, federated).clock(clock);
+    if (revocations != null) {
+      x509.revocations(revocations);
+    }
+    return new Authenticator(jwt.build(), x509.build(), oidc);
   }
 
   /** The trust domains a federated bundle source adds to the own one; none for any other source. */

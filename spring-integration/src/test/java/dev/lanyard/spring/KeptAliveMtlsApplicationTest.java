@@ -69,6 +69,7 @@ class KeptAliveMtlsApplicationTest {
   private static final SpiffeId ORDERS = SpiffeId.parse("spiffe://example.org/orders");
   /** The caller whose SPIFFE ID is revoked (a caller of its own, so that the other tests do not depend on order). */
   private static final SpiffeId REFUNDS = SpiffeId.parse("spiffe://example.org/refunds");
+  private static final SpiffeId LEDGER = SpiffeId.parse("spiffe://example.org/ledger");
   private static final Duration CHANGE_SEEN_WITHIN = Duration.ofSeconds(10);
 
   @TempDir
@@ -90,7 +91,8 @@ class KeptAliveMtlsApplicationTest {
         "lanyard.spiffe-id=spiffe://example.org/payments",
         "lanyard.authority.dir=" + authorityDir,
         "lanyard.policy.rules[0]=GET /api/mtls spiffe://example.org/orders",
-        "lanyard.policy.rules[1]=GET /api/refunds spiffe://example.org/refunds").run();
+        "lanyard.policy.rules[1]=GET /api/refunds spiffe://example.org/refunds",
+        "lanyard.policy.rules[2]=GET /api/ledger spiffe://example.org/ledger").run();
     port = ((WebServerApplicationContext) payments).getWebServer().getPort();
     operator = EmbeddedAuthority.open(authorityDir);
   }
@@ -195,6 +197,42 @@ class KeptAliveMtlsApplicationTest {
     }
   }
 
+  @Test
+  void requestWhenSpiffeIdRevokedOnKeptAliveConnectionWithCertificateOnlyThenRefusedWithRevoked() throws Exception {
+    X509Svid certificate = operator.issueX509Svid(LEDGER);
+    Await.until("a caller with an SVID of the active CA is accepted",
+        () -> acceptedOnNewConnection(certificate, "/api/ledger"), CHANGE_SEEN_WITHIN);
+
+    try (KeptAlive connection = KeptAlive.open(certificate)) {
+      Response before = connection.get("/api/ledger");
+      assertThat(before.status).isEqualTo(200);
+      assertThat(before.body).isEqualTo("mtls spiffe://example.org/ledger via X509_SVID");
+
+      Instant revokedBefore = certificate.leaf().getNotBefore().toInstant().plusSeconds(1);
+      operator.revokeSpiffeId(LEDGER, revokedBefore);
+      RevocationList seenByServer = payments.getBean(LanyardIdentity.class).revocations().orElseThrow();
+      Await.until("the server sees the revocation",
+          () -> seenByServer.isSubjectRevoked(LEDGER, certificate.leaf().getNotBefore().toInstant()),
+          CHANGE_SEEN_WITHIN);
+      Instant sent = Instant.now();
+
+      Response after = connection.get("/api/ledger");
+
+      assertThat(connection.handshakes.get()).as("one TLS handshake: the same connection").isEqualTo(1);
+      assertThat(after.status).isEqualTo(401);
+      assertThat(after.headers.get("www-authenticate")).isEqualTo(
+          "Bearer error=\"invalid_token\", error_description=\"The certificate has been revoked\"");
+      AuditEvent refused = delivered(sent, AuditEvent.Decision.REJECTED);
+      assertThat(refused.reason()).contains("REVOKED");
+      assertThat(refused.credential()).contains(AuditEvent.Credential.X509);
+      assertThat(refused.caller()).contains(LEDGER.toString());
+      assertThat(refused.callerVerified()).isFalse();
+      assertThat(refused.path()).contains("/api/ledger");
+    }
+    assertThat(refusedOnNewConnection(certificate, "/api/ledger")).as("a new connection is refused the same way")
+        .isTrue();
+  }
+
   /** Prepares and activates a new CA in the shared directory; returns it. */
   private static AuthorityCa activateNewCa() {
     operator.prepareX509Ca();
@@ -205,6 +243,17 @@ class KeptAliveMtlsApplicationTest {
   private static boolean serverTrusts(AuthorityCa ca) {
     return payments.getBean(BundleSource.class).bundleFor(TD)
         .map(b -> b.x509Authorities().contains(ca.certificate())).orElse(false);
+  }
+
+  /** True when a new connection with {@code caller} gets past TLS and its request is answered 401 (revoked). */
+  private static boolean refusedOnNewConnection(X509Svid caller, String target) {
+    try (KeptAlive connection = KeptAlive.open(caller)) {
+      Response response = connection.get(target);
+      return response.status == 401 && ("Bearer error=\"invalid_token\", "
+          + "error_description=\"The certificate has been revoked\"").equals(response.headers.get("www-authenticate"));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static boolean acceptedOnNewConnection(X509Svid caller, String target) {
@@ -367,7 +416,7 @@ class KeptAliveMtlsApplicationTest {
 
   @RestController
   static class PaymentsController {
-    @GetMapping({"/api/mtls", "/api/refunds"})
+    @GetMapping({"/api/mtls", "/api/refunds", "/api/ledger"})
     String mtls(HttpServletRequest request) {
       Caller caller = (Caller) request.getAttribute(LanyardFilter.CALLER_ATTRIBUTE);
       return "mtls " + request.getUserPrincipal().getName() + " via " + caller.credentialType();
