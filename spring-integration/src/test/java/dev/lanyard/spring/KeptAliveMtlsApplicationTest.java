@@ -37,7 +37,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -49,8 +48,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -83,17 +80,11 @@ class KeptAliveMtlsApplicationTest {
   @BeforeAll
   static void start() {
     Path authorityDir = dir.resolve("authority");
-    payments = new SpringApplicationBuilder(PaymentsApp.class).properties(
-        "server.port=0",
-        "server.ssl.bundle=lanyard",
-        "server.ssl.client-auth=want",
-        "spring.main.banner-mode=off",
-        "lanyard.spiffe-id=spiffe://example.org/payments",
-        "lanyard.authority.dir=" + authorityDir,
-        "lanyard.policy.rules[0]=GET /api/mtls spiffe://example.org/orders",
-        "lanyard.policy.rules[1]=GET /api/refunds spiffe://example.org/refunds",
-        "lanyard.policy.rules[2]=GET /api/ledger spiffe://example.org/ledger").run();
-    port = ((WebServerApplicationContext) payments).getWebServer().getPort();
+    payments = MtlsServerFixture.startPayments(PaymentsApp.class, authorityDir,
+        "GET /api/mtls spiffe://example.org/orders",
+        "GET /api/refunds spiffe://example.org/refunds",
+        "GET /api/ledger spiffe://example.org/ledger");
+    port = MtlsServerFixture.port(payments);
     operator = EmbeddedAuthority.open(authorityDir);
   }
 
@@ -235,8 +226,7 @@ class KeptAliveMtlsApplicationTest {
 
   /** Prepares and activates a new CA in the shared directory; returns it. */
   private static AuthorityCa activateNewCa() {
-    operator.prepareX509Ca();
-    return operator.activateX509Ca();
+    return MtlsServerFixture.activateNewCa(operator);
   }
 
   /** Whether the bundle the server's filter and its SSL bundle verify callers against holds {@code ca}. */
@@ -378,17 +368,7 @@ class KeptAliveMtlsApplicationTest {
   record Response(int status, Map<String, String> headers, String body) {}
 
   private static X509SvidSource fixed(X509Svid svid) {
-    return new X509SvidSource() {
-      @Override
-      public X509Svid current() {
-        return svid;
-      }
-
-      @Override
-      public AutoCloseable addListener(Consumer<X509Svid> listener) {
-        return () -> {};
-      }
-    };
+    return MtlsServerFixture.fixed(svid);
   }
 
   /** Records every event. */

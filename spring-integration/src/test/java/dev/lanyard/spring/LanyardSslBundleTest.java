@@ -25,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.KeyStoreException;
 import java.time.Duration;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -39,7 +38,6 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -68,15 +66,9 @@ class LanyardSslBundleTest {
   @BeforeAll
   static void start() {
     Path authorityDir = dir.resolve("authority");
-    payments = new SpringApplicationBuilder(PaymentsApp.class).properties(
-        "server.port=0",
-        "server.ssl.bundle=lanyard",
-        "server.ssl.client-auth=want",
-        "spring.main.banner-mode=off",
-        "lanyard.spiffe-id=spiffe://example.org/payments",
-        "lanyard.authority.dir=" + authorityDir,
-        "lanyard.policy.rules[0]=GET /api/mtls spiffe://example.org/orders").run();
-    port = ((WebServerApplicationContext) payments).getWebServer().getPort();
+    payments = MtlsServerFixture.startPayments(PaymentsApp.class, authorityDir,
+        "GET /api/mtls spiffe://example.org/orders");
+    port = MtlsServerFixture.port(payments);
     operator = EmbeddedAuthority.open(authorityDir);
   }
 
@@ -149,8 +141,7 @@ class LanyardSslBundleTest {
 
   /** Prepares and activates a new CA in the shared directory; returns it. */
   private static AuthorityCa activateNewCa() {
-    operator.prepareX509Ca();
-    return operator.activateX509Ca();
+    return MtlsServerFixture.activateNewCa(operator);
   }
 
   private static void awaitServerTrusts(AuthorityCa ca) {
@@ -198,17 +189,7 @@ class LanyardSslBundleTest {
   }
 
   private static X509SvidSource fixed(X509Svid svid) {
-    return new X509SvidSource() {
-      @Override
-      public X509Svid current() {
-        return svid;
-      }
-
-      @Override
-      public AutoCloseable addListener(Consumer<X509Svid> listener) {
-        return () -> {};
-      }
-    };
+    return MtlsServerFixture.fixed(svid);
   }
 
   private static @Nullable SSLException sslCause(Throwable e) {
