@@ -1,5 +1,6 @@
 package dev.lanyard.audit;
 
+import dev.lanyard.internal.WarningGate;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -24,7 +25,7 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
   /** The largest queue capacity accepted. */
   public static final int MAX_CAPACITY = 1_000_000;
   private static final Logger LOG = LoggerFactory.getLogger(AsyncAuditSink.class);
-  private static final long WARN_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private static final Duration WARN_PERIOD = Duration.ofMinutes(1);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final AuditSink delegate;
@@ -34,8 +35,8 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong lastDropWarning = new AtomicLong(System.nanoTime() - WARN_PERIOD_NANOS);
-  private final AtomicLong lastFailureWarning = new AtomicLong(System.nanoTime() - WARN_PERIOD_NANOS);
+  private final WarningGate dropWarning = WarningGate.every(WARN_PERIOD);
+  private final WarningGate failureWarning = WarningGate.every(WARN_PERIOD);
   private volatile boolean closed;
   /** Drops already warned of; read and written by the delivering thread, and by close() once it has ended. */
   private long warnedDrops;
@@ -74,18 +75,11 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
   /** Warns of drops not warned of yet, at most once a minute. Only on the delivering thread, or after it ended. */
   private void warnOfDrops() {
     long count = dropped.get();
-    if (count > warnedDrops && due(lastDropWarning)) {
+    if (count > warnedDrops && dropWarning.open()) {
       warnedDrops = count;
       LOG.warn("audit events dropped: the queue of the asynchronous audit sink is full ({} events) or closed; "
           + "{} dropped so far", queue.remainingCapacity() + queue.size(), count);
     }
-  }
-
-  /** True (and the period restarted) when the last warning of this kind is at least a minute old. */
-  private static boolean due(AtomicLong last) {
-    long now = System.nanoTime();
-    long previous = last.get();
-    return now - previous >= WARN_PERIOD_NANOS && last.compareAndSet(previous, now);
   }
 
   private void deliver() {
@@ -114,7 +108,7 @@ public final class AsyncAuditSink implements AuditSink, AutoCloseable {
         }
       } catch (RuntimeException | Error e) {
         long count = failed.incrementAndGet();
-        if (due(lastFailureWarning)) {
+        if (failureWarning.open()) {
           LOG.warn("the audit sink behind the asynchronous audit sink failed with {}; {} events lost so far",
               e.getClass().getName(), count);
         }

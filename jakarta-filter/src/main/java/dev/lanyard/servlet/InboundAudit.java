@@ -3,6 +3,7 @@ package dev.lanyard.servlet;
 import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.graph.TrustGraph;
+import dev.lanyard.internal.WarningGate;
 import dev.lanyard.policy.Caller;
 import dev.lanyard.policy.Decision;
 import dev.lanyard.policy.PolicyMatch;
@@ -11,8 +12,8 @@ import dev.lanyard.spiffe.SpiffeId;
 import dev.lanyard.spiffe.TrustDomain;
 import dev.lanyard.trust.BundleUnavailableException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -41,14 +42,14 @@ final class InboundAudit {
   static final String DEPLOY_ONLY_IDENTITY = "DEPLOY_ONLY_IDENTITY";
   // The filter's log category, as before the split: operators filter on it.
   private static final Logger LOG = LoggerFactory.getLogger(LanyardFilter.class);
-  private static final long UNAVAILABLE_WARNING_PERIOD = TimeUnit.SECONDS.toNanos(10);
+  private static final Duration UNAVAILABLE_WARNING_PERIOD = Duration.ofSeconds(10);
 
   private final AuditSink sink;
   private final Clock clock;
   private final TrustGraph graph;
   private final String callee;
   /** When the last "bundle unavailable" warning was logged (System.nanoTime), so an outage logs once per period. */
-  private final AtomicLong lastUnavailableWarning = new AtomicLong(System.nanoTime() - UNAVAILABLE_WARNING_PERIOD);
+  private final WarningGate unavailableGate = WarningGate.every(UNAVAILABLE_WARNING_PERIOD);
   private final AtomicLong unavailableSinceWarning = new AtomicLong();
 
   /** @param graph the graph of this service's calls; its callee is every event's callee */
@@ -218,9 +219,7 @@ final class InboundAudit {
   /** Logs a bundle outage at WARN at most once per {@link #UNAVAILABLE_WARNING_PERIOD}, counting the rest. */
   private void unavailableWarning(BundleUnavailableException e) {
     long suppressed = unavailableSinceWarning.incrementAndGet() - 1;
-    long last = lastUnavailableWarning.get();
-    long now = System.nanoTime();
-    if (now - last >= UNAVAILABLE_WARNING_PERIOD && lastUnavailableWarning.compareAndSet(last, now)) {
+    if (unavailableGate.open()) {
       unavailableSinceWarning.set(0);
       LOG.warn("trust bundle unavailable, answering 503 ({} more such requests since the last warning): {}",
           suppressed, e.getMessage());

@@ -5,11 +5,11 @@ import dev.lanyard.audit.AuditEvent;
 import dev.lanyard.audit.AuditRing;
 import dev.lanyard.audit.AuditSink;
 import dev.lanyard.audit.AuthorityEvent;
+import dev.lanyard.internal.WarningGate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -127,9 +127,8 @@ final class LanyardAudit implements AutoCloseable {
    * the others still run.
    */
   private static final class FanOut implements AuditSink {
-    private static final long WARN_PERIOD_NANOS = TimeUnit.MINUTES.toNanos(1);
     private final List<AuditSink> sinks;
-    private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARN_PERIOD_NANOS);
+    private final WarningGate warning = WarningGate.every(Duration.ofMinutes(1));
     private final AtomicLong failures = new AtomicLong();
 
     FanOut(List<AuditSink> sinks) {
@@ -160,9 +159,7 @@ final class LanyardAudit implements AutoCloseable {
 
     private void failed(AuditSink s, RuntimeException e) {
       long count = failures.incrementAndGet();
-      long now = System.nanoTime();
-      long last = lastWarning.get();
-      if (now - last >= WARN_PERIOD_NANOS && lastWarning.compareAndSet(last, now)) {
+      if (warning.open()) {
         LOG.warn("the audit sink {} failed with {} ({} failures of audit sinks so far)", s.getClass().getName(),
             e.getClass().getName(), count);
       }
