@@ -32,7 +32,6 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe: the logger is, and each line is one positional-free append to the channel.
  */
 final class CliAudit implements AuditSink, AutoCloseable {
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
   private static final AuditSink LOGGER = AuditSink.slf4j();
 
   private final @Nullable FileChannel file;
@@ -54,12 +53,12 @@ final class CliAudit implements AuditSink, AutoCloseable {
     if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
       throw new CliException(name + " is a directory");
     }
-    boolean posix = path.toAbsolutePath().getFileSystem().supportedFileAttributeViews().contains("posix");
+    boolean posix = CliFiles.isPosix(path.toAbsolutePath());
     Set<OpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE,
         LinkOption.NOFOLLOW_LINKS);
     FileChannel channel;
     try {
-      channel = posix ? FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(OWNER_ONLY))
+      channel = posix ? FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(CliFiles.SECRET))
           : FileChannel.open(path, options);
     } catch (NoSuchFileException e) {
       throw new CliException("cannot open " + name + ": its directory does not exist");

@@ -27,7 +27,8 @@ import java.util.Set;
  * then renamed with {@code ATOMIC_MOVE}), secrets created with mode 0600 from the start.
  */
 final class CliFiles {
-  private static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
+  /** Owner read and write only: for private keys and the audit log. */
+  static final Set<PosixFilePermission> SECRET = PosixFilePermissions.fromString("rw-------");
   private static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
   private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
 
@@ -170,7 +171,8 @@ final class CliFiles {
     return PosixFilePermissions.asFileAttribute(permissions);
   }
 
-  private static boolean isPosix(Path path) {
+  /** True when the file system of {@code path} has POSIX permissions. */
+  static boolean isPosix(Path path) {
     return path.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
